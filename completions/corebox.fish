@@ -1,0 +1,194 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_corebox_global_optspecs
+    string join \n socket= json q/quiet h/help V/version
+end
+
+function __fish_corebox_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_corebox_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_corebox_using_subcommand
+    set -l cmd (__fish_corebox_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c corebox -n "__fish_corebox_needs_command" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_needs_command" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_needs_command" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c corebox -n "__fish_corebox_needs_command" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "signup" -d 'Make an account and log in (the first account becomes admin)'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "login" -d 'Log in and keep the session token for later commands'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "logout" -d 'End the session and forget its token'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "whoami" -d 'Show the account and token in use'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "passwd" -d 'Change the password (ends every other session)'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "profile" -d 'Show or change the profile'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "account" -d 'Manage the account'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "token" -d 'Manage API tokens for scripts'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "admin" -d 'Administer users and invites (admins only)'
+complete -c corebox -n "__fish_corebox_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand signup" -l username -d 'The username [prompted for when stdin is a terminal]' -r
+complete -c corebox -n "__fish_corebox_using_subcommand signup" -l invite -d 'An invite code, when signup is invite-only' -r
+complete -c corebox -n "__fish_corebox_using_subcommand signup" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand signup" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c corebox -n "__fish_corebox_using_subcommand signup" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand signup" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand signup" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand signup" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand login" -l username -d 'The username [prompted for when stdin is a terminal]' -r
+complete -c corebox -n "__fish_corebox_using_subcommand login" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand login" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c corebox -n "__fish_corebox_using_subcommand login" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand login" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand login" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand login" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand logout" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand logout" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand logout" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c corebox -n "__fish_corebox_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand whoami" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand whoami" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand whoami" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand passwd" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand passwd" -l password-stdin -d 'Read the current password from the first line of stdin and the new one from the second, instead of prompting'
+complete -c corebox -n "__fish_corebox_using_subcommand passwd" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand passwd" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand passwd" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand passwd" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and not __fish_seen_subcommand_from show set help" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and not __fish_seen_subcommand_from show set help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and not __fish_seen_subcommand_from show set help" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and not __fish_seen_subcommand_from show set help" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and not __fish_seen_subcommand_from show set help" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and not __fish_seen_subcommand_from show set help" -f -a "show" -d 'Show the profile'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and not __fish_seen_subcommand_from show set help" -f -a "set" -d 'Change the display name or email (an empty value clears it)'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and not __fish_seen_subcommand_from show set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from show" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from show" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from set" -l display-name -d 'The name to display' -r
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from set" -l email -d 'The contact address' -r
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from set" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from set" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the profile'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change the display name or email (an empty value clears it)'
+complete -c corebox -n "__fish_corebox_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and not __fish_seen_subcommand_from delete help" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand account; and not __fish_seen_subcommand_from delete help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and not __fish_seen_subcommand_from delete help" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and not __fish_seen_subcommand_from delete help" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and not __fish_seen_subcommand_from delete help" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and not __fish_seen_subcommand_from delete help" -f -a "delete" -d 'Delete the account and everything it owns, then forget its login'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and not __fish_seen_subcommand_from delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from delete" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from delete" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from delete" -l yes -d 'Do not ask for confirmation (needed without a terminal)'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from delete" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete the account and everything it owns, then forget its login'
+complete -c corebox -n "__fish_corebox_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -f -a "create" -d 'Make an API token for scripts; it is shown only once'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -f -a "ls" -d 'List live tokens (the one in use is marked with *)'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -f -a "list" -d 'List live tokens (the one in use is marked with *)'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -f -a "revoke" -d 'Revoke a token by id'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and not __fish_seen_subcommand_from create ls list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from create" -l scopes -d 'Comma-separated scopes [default: every scope but account and admin]' -r
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from create" -l expires -d 'Lifetime, such as 30d or 12h [default: no expiry]' -r
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from create" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from ls" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from ls" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from list" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from revoke" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "create" -d 'Make an API token for scripts; it is shown only once'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List live tokens (the one in use is marked with *)'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a token by id'
+complete -c corebox -n "__fish_corebox_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and not __fish_seen_subcommand_from users invites help" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and not __fish_seen_subcommand_from users invites help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and not __fish_seen_subcommand_from users invites help" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and not __fish_seen_subcommand_from users invites help" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and not __fish_seen_subcommand_from users invites help" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and not __fish_seen_subcommand_from users invites help" -f -a "users" -d 'Manage users'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and not __fish_seen_subcommand_from users invites help" -f -a "invites" -d 'Manage invite codes'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and not __fish_seen_subcommand_from users invites help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "ls" -d 'List every account'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "list" -d 'List every account'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "set-role" -d 'Change a user\'s role'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "disable" -d 'Disable a user: they cannot log in and their tokens stop working'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "enable" -d 'Enable a disabled user again'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from invites" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/corebox/corebox.sock]' -r -F
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from invites" -l json -d 'Print machine-readable JSON on stdout'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from invites" -s q -l quiet -d 'Print only the essential value; on stderr only warnings and errors'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from invites" -s h -l help -d 'Print help'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from invites" -s V -l version -d 'Print version'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from invites" -f -a "create" -d 'Make an invite code; it is shown only once'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from invites" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "users" -d 'Manage users'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "invites" -d 'Manage invite codes'
+complete -c corebox -n "__fish_corebox_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "signup" -d 'Make an account and log in (the first account becomes admin)'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "login" -d 'Log in and keep the session token for later commands'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "logout" -d 'End the session and forget its token'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "whoami" -d 'Show the account and token in use'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "passwd" -d 'Change the password (ends every other session)'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "profile" -d 'Show or change the profile'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "account" -d 'Manage the account'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "token" -d 'Manage API tokens for scripts'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "admin" -d 'Administer users and invites (admins only)'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and not __fish_seen_subcommand_from signup login logout whoami passwd profile account token admin help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show the profile'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "set" -d 'Change the display name or email (an empty value clears it)'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "delete" -d 'Delete the account and everything it owns, then forget its login'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Make an API token for scripts; it is shown only once'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "ls" -d 'List live tokens (the one in use is marked with *)'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke a token by id'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "users" -d 'Manage users'
+complete -c corebox -n "__fish_corebox_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "invites" -d 'Manage invite codes'

@@ -1,0 +1,307 @@
+//! Talking to the daemon: which socket, connecting, and one method per call.
+//!
+//! Every call gets a fresh tarpc context made just before it is sent (a
+//! context's deadline counts from its creation), with a longer deadline for
+//! the calls that hash a password. Every request is measured against the
+//! frame limit first, so an oversized one fails alone with a too-large
+//! error instead of making the daemon drop the connection. Failures come
+//! back as [`CliError`]s with their exit kind already decided.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use corebox_proto::CoreBoxClient;
+use corebox_proto::error::ApiResult;
+use corebox_proto::transport::{self, Endpoint, check_request_size};
+use corebox_proto::types::{
+    CreatedToken, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant,
+    SignupRequest, TokenCreate, TokenInfo, UserInfo, WhoAmI,
+};
+use serde::Serialize;
+use tarpc::client::RpcError;
+use tarpc::context::{self, Context};
+
+use crate::exit::CliError;
+
+/// Deadline of an ordinary call.
+const CALL_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Deadline of a call that hashes a password. Hashing is deliberately slow
+/// and the daemon bounds how many run at once, so a call may queue.
+const PASSWORD_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The daemon to talk to.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Where it listens.
+    pub endpoint: Endpoint,
+    /// Whether that is the default socket (the user gave no `--socket`).
+    pub is_default: bool,
+}
+
+impl Target {
+    /// The daemon at `socket`, or at the default socket when `None`.
+    ///
+    /// # Errors
+    ///
+    /// A usage error when no socket was given and there is no home
+    /// directory to find the default one in.
+    pub fn resolve(socket: Option<PathBuf>) -> Result<Target, CliError> {
+        match socket {
+            Some(path) => {
+                let is_default = transport::default_socket_path().as_ref() == Some(&path);
+                Ok(Target {
+                    endpoint: Endpoint::Unix(path),
+                    is_default,
+                })
+            }
+            None => transport::default_socket_path()
+                .map(|path| Target {
+                    endpoint: Endpoint::Unix(path),
+                    is_default: true,
+                })
+                .ok_or_else(|| {
+                    CliError::usage(
+                        "cannot find the default socket without a home directory: pass \
+                         --socket or set COREBOX_SOCKET",
+                    )
+                }),
+        }
+    }
+
+    /// How to run a corebox command against this daemon, for messages:
+    /// `corebox login`, or `corebox --socket /x.sock login`.
+    pub fn command_hint(&self, command: &str) -> String {
+        if self.is_default {
+            format!("corebox {command}")
+        } else {
+            let Endpoint::Unix(path) = &self.endpoint;
+            format!("corebox --socket {} {command}", path.display())
+        }
+    }
+}
+
+/// An open connection to the daemon.
+#[derive(Debug)]
+pub struct Daemon {
+    client: CoreBoxClient,
+}
+
+impl Daemon {
+    /// Connects and completes the handshake.
+    ///
+    /// # Errors
+    ///
+    /// Exit kind unreachable when nothing (or not a corebox daemon) answers,
+    /// protocol when the versions differ.
+    pub async fn connect(target: &Target) -> Result<Daemon, CliError> {
+        let client = transport::connect(&target.endpoint)
+            .await
+            .map_err(|error| CliError::from_connect(error, target.is_default))?;
+        Ok(Daemon { client })
+    }
+
+    /// Makes an account and logs in on this connection.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn signup(&self, request: SignupRequest) -> Result<SessionGrant, CliError> {
+        check(&(&request,))?;
+        settle(self.client.signup(ctx(PASSWORD_DEADLINE), request).await)
+    }
+
+    /// Logs in on this connection.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn login(&self, request: LoginRequest) -> Result<SessionGrant, CliError> {
+        check(&(&request,))?;
+        settle(self.client.login(ctx(PASSWORD_DEADLINE), request).await)
+    }
+
+    /// Binds this connection to a token.
+    ///
+    /// # Errors
+    ///
+    /// Unauthenticated when the token expired or was revoked; a broken
+    /// connection.
+    pub async fn authenticate(&self, token: Secret) -> Result<WhoAmI, CliError> {
+        check(&(&token,))?;
+        settle(self.client.authenticate(ctx(CALL_DEADLINE), token).await)
+    }
+
+    /// Revokes the token bound to this connection.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn logout(&self) -> Result<(), CliError> {
+        settle(self.client.logout(ctx(CALL_DEADLINE)).await)
+    }
+
+    /// The account and token bound to this connection.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn whoami(&self) -> Result<WhoAmI, CliError> {
+        settle(self.client.whoami(ctx(CALL_DEADLINE)).await)
+    }
+
+    /// Changes the password.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal (a wrong current password), or a broken
+    /// connection.
+    pub async fn change_password(&self, current: Secret, new: Secret) -> Result<(), CliError> {
+        check(&(&current, &new))?;
+        settle(
+            self.client
+                .change_password(ctx(PASSWORD_DEADLINE), current, new)
+                .await,
+        )
+    }
+
+    /// The caller's profile.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn profile(&self) -> Result<UserInfo, CliError> {
+        settle(self.client.profile(ctx(CALL_DEADLINE)).await)
+    }
+
+    /// Changes the caller's profile.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn set_profile(&self, update: ProfileUpdate) -> Result<UserInfo, CliError> {
+        check(&(&update,))?;
+        settle(self.client.set_profile(ctx(CALL_DEADLINE), update).await)
+    }
+
+    /// Deletes the caller's account.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal (a wrong password, the last admin), or a broken
+    /// connection.
+    pub async fn delete_account(&self, password: Secret) -> Result<(), CliError> {
+        check(&(&password,))?;
+        settle(
+            self.client
+                .delete_account(ctx(PASSWORD_DEADLINE), password)
+                .await,
+        )
+    }
+
+    /// Makes an API token.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn token_create(&self, request: TokenCreate) -> Result<CreatedToken, CliError> {
+        check(&(&request,))?;
+        settle(self.client.token_create(ctx(CALL_DEADLINE), request).await)
+    }
+
+    /// Lists the caller's live tokens.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn token_list(&self) -> Result<Vec<TokenInfo>, CliError> {
+        settle(self.client.token_list(ctx(CALL_DEADLINE)).await)
+    }
+
+    /// Revokes one of the caller's tokens.
+    ///
+    /// # Errors
+    ///
+    /// Not found for an unknown id; the daemon's refusal, or a broken
+    /// connection.
+    pub async fn token_revoke(&self, id: String) -> Result<(), CliError> {
+        check(&(&id,))?;
+        settle(self.client.token_revoke(ctx(CALL_DEADLINE), id).await)
+    }
+
+    /// Lists every account.
+    ///
+    /// # Errors
+    ///
+    /// Permission denied for a non-admin; a broken connection.
+    pub async fn admin_users(&self) -> Result<Vec<UserInfo>, CliError> {
+        settle(self.client.admin_users(ctx(CALL_DEADLINE)).await)
+    }
+
+    /// Changes a user's role.
+    ///
+    /// # Errors
+    ///
+    /// Permission denied, not found, or a broken connection.
+    pub async fn admin_set_role(&self, username: String, role: Role) -> Result<UserInfo, CliError> {
+        check(&(&username, &role))?;
+        settle(
+            self.client
+                .admin_set_role(ctx(CALL_DEADLINE), username, role)
+                .await,
+        )
+    }
+
+    /// Disables or enables a user.
+    ///
+    /// # Errors
+    ///
+    /// Permission denied, not found, or a broken connection.
+    pub async fn admin_set_disabled(
+        &self,
+        username: String,
+        disabled: bool,
+    ) -> Result<UserInfo, CliError> {
+        check(&(&username, &disabled))?;
+        settle(
+            self.client
+                .admin_set_disabled(ctx(CALL_DEADLINE), username, disabled)
+                .await,
+        )
+    }
+
+    /// Makes an invite code.
+    ///
+    /// # Errors
+    ///
+    /// Permission denied, or a broken connection.
+    pub async fn admin_invite_create(&self, request: InviteCreate) -> Result<Invite, CliError> {
+        check(&(&request,))?;
+        settle(
+            self.client
+                .admin_invite_create(ctx(CALL_DEADLINE), request)
+                .await,
+        )
+    }
+}
+
+/// A fresh context whose deadline is `deadline` from now.
+fn ctx(deadline: Duration) -> Context {
+    let mut ctx = context::current();
+    ctx.deadline = Instant::now() + deadline;
+    ctx
+}
+
+/// Refuses a request too large for one frame before it is sent.
+fn check<T: Serialize>(arguments: &T) -> Result<(), CliError> {
+    check_request_size(arguments).map_err(CliError::from)
+}
+
+/// Turns the two layers of a call's result into one.
+fn settle<T>(result: Result<ApiResult<T>, RpcError>) -> Result<T, CliError> {
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(error.into()),
+        Err(error) => Err(CliError::from_rpc(error)),
+    }
+}

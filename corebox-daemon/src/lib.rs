@@ -1,0 +1,146 @@
+//! The CoreBox daemon as a library: the binary in `main.rs` only parses
+//! flags and calls [`run`].
+//!
+//! Subsystems, each owning its tables: [`accounts`] (users, roles,
+//! profiles, invites) and [`auth`] (passwords, tokens, permission policy),
+//! over [`db`] (SQLite). The front door is [`rpc`] (the tarpc socket); it
+//! identifies the caller and calls a subsystem, which checks permissions
+//! itself. Arrows point down only: nothing below `rpc` knows about tarpc.
+
+pub mod accounts;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod lock;
+pub mod logging;
+pub mod rpc;
+
+use std::io::Write;
+use std::num::NonZeroU32;
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::CommandFactory;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use accounts::Accounts;
+use auth::Auth;
+use config::Config;
+use db::Db;
+use lock::DataDirLock;
+
+/// The daemon's shared state: configuration and subsystems.
+#[derive(Debug)]
+pub struct App {
+    /// Settings in force.
+    pub config: Config,
+    /// Authentication and tokens.
+    pub auth: Arc<Auth>,
+    /// Users and invites.
+    pub accounts: Accounts,
+}
+
+/// The clap definition of `corebox-daemon`, for generated docs.
+pub fn command() -> clap::Command {
+    config::Args::command()
+}
+
+/// Runs the daemon until SIGINT or SIGTERM, then shuts down gracefully.
+///
+/// Prints one line to stdout once the socket accepts connections:
+/// `corebox-daemon ready: listening on unix:PATH`.
+///
+/// # Errors
+///
+/// Start-up failures: the data directory cannot be made or is held by
+/// another daemon, the database cannot be opened or migrated, the socket
+/// cannot be bound.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let data_dir = &config.data_dir;
+    if !data_dir.exists() {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict data directory {}", data_dir.display()))?;
+    }
+    let lock = DataDirLock::acquire(data_dir)?;
+    let db = Db::open(&config.database_path())
+        .with_context(|| format!("cannot open database {}", config.database_path().display()))?;
+    let attempts = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+    let auth = Arc::new(Auth::new(db.clone(), config.session_ttl.0, attempts).await?);
+    let accounts = Accounts::new(db, Arc::clone(&auth), config.signup);
+    let socket = rpc::bind(&config.socket)?;
+    let app = Arc::new(App {
+        config,
+        auth,
+        accounts,
+    });
+
+    // Watch for signals before announcing readiness: a SIGTERM sent right
+    // after the ready line must start a graceful shutdown, not kill us.
+    let signals = Signals::watch()?;
+    let shutdown = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let server = tokio::spawn(rpc::serve(
+        socket,
+        Arc::clone(&app),
+        shutdown.clone(),
+        tracker.clone(),
+    ));
+    tracing::info!(
+        socket = %app.config.socket.display(),
+        data_dir = %app.config.data_dir.display(),
+        lock = %lock.path().display(),
+        "listening"
+    );
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "corebox-daemon ready: listening on unix:{}",
+        app.config.socket.display()
+    )?;
+    stdout.flush()?;
+    drop(stdout);
+
+    signals.wait().await;
+    tracing::info!("shutting down: taking no new calls, finishing those in flight");
+    shutdown.cancel();
+    server.await.context("accept loop failed")?;
+    tracker.close();
+    let grace = app.config.shutdown_grace.0;
+    if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+        tracing::warn!(
+            ?grace,
+            "calls still in flight after the grace period; stopping anyway"
+        );
+    }
+    tracing::info!("stopped");
+    drop(lock);
+    Ok(())
+}
+
+/// The signals that stop the daemon: SIGTERM and SIGINT.
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn watch() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            terminate: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => tracing::info!("received SIGTERM"),
+            _ = self.interrupt.recv() => tracing::info!("received SIGINT"),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! `corebox-daemon`: parses flags and configuration, sets up logging, and
+//! runs the daemon. Exit codes: 0 after a clean shutdown, 1 when start-up
+//! fails, 2 for bad flags or configuration.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use corebox_daemon::config::{Args, Config};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match Config::load(&args) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("corebox-daemon: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    corebox_daemon::logging::init(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(corebox_daemon::run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

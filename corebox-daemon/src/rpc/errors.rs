@@ -1,0 +1,66 @@
+//! Subsystem errors turned into wire errors.
+//!
+//! The subsystems know nothing of [`ApiError`]; this is the one place that
+//! maps their failures to stable codes. Internal faults are logged here with
+//! their details and reach the client only as a generic message.
+
+use corebox_proto::{ApiError, ErrorCode};
+
+use crate::accounts::AccountsError;
+use crate::auth::AuthError;
+use crate::db::DbError;
+
+fn internal(error: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(%error, "call failed inside the daemon");
+    ApiError::internal()
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> ApiError {
+        internal(&error)
+    }
+}
+
+/// Converts an [`AuthError`] (also used for [`AccountsError::Auth`]).
+pub fn auth_error(error: AuthError) -> ApiError {
+    let message = error.to_string();
+    match error {
+        AuthError::InvalidCredentials
+        | AuthError::TokenInvalid
+        | AuthError::TokenExpired
+        | AuthError::NotAuthenticated => ApiError::unauthenticated(message),
+        AuthError::AccountDisabled | AuthError::MissingScope(_) | AuthError::NotAdmin => {
+            ApiError::denied(message)
+        }
+        AuthError::Throttled { retry_after } => ApiError::throttled(message, retry_after.as_secs()),
+        AuthError::InvalidPassword(_) | AuthError::InvalidArgument(_) => ApiError::invalid(message),
+        AuthError::TokenNotFound => ApiError::not_found(message),
+        AuthError::Db(error) => internal(&error),
+        AuthError::Internal(error) => internal(&error),
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> ApiError {
+        auth_error(error)
+    }
+}
+
+impl From<AccountsError> for ApiError {
+    fn from(error: AccountsError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            AccountsError::Invalid(_) => ApiError::invalid(message),
+            AccountsError::UsernameTaken(_) => ApiError::new(ErrorCode::AlreadyExists, message),
+            AccountsError::SignupClosed
+            | AccountsError::InviteRequired
+            | AccountsError::InviteInvalid => ApiError::denied(message),
+            AccountsError::UserNotFound(_) => ApiError::not_found(message),
+            AccountsError::LastAdmin | AccountsError::SelfDisable => {
+                ApiError::new(ErrorCode::FailedPrecondition, message)
+            }
+            AccountsError::Auth(error) => auth_error(error),
+            AccountsError::Db(error) => internal(&error),
+        }
+    }
+}

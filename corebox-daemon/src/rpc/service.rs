@@ -1,0 +1,173 @@
+//! The [`CoreBox`] service for one connection.
+//!
+//! Each connection has its own [`Connection`] value: the peer it came from
+//! and the token bound to it by `signup`, `login` or `authenticate`. Every
+//! other call verifies that token again and hands the resulting [`Actor`] to
+//! a subsystem, which does its own permission checks.
+
+use std::sync::{Arc, Mutex};
+
+use corebox_proto::types::{
+    CreatedToken, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant,
+    SignupRequest, TokenCreate, TokenInfo, UserInfo, WhoAmI,
+};
+use corebox_proto::{ApiError, CoreBox};
+use tarpc::context::Context;
+
+use crate::App;
+use crate::auth::{Actor, AuthError, Peer};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The server side of one connection.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    app: Arc<App>,
+    peer: Peer,
+    bound: Arc<Mutex<Option<Secret>>>,
+}
+
+impl Connection {
+    /// A fresh, unauthenticated connection from `peer`.
+    pub fn new(app: Arc<App>, peer: Peer) -> Connection {
+        Connection {
+            app,
+            peer,
+            bound: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn bind(&self, token: Option<Secret>) {
+        *self
+            .bound
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner()) = token;
+    }
+
+    /// Verifies the bound token and returns who is acting.
+    async fn actor(&self) -> ApiResult<Actor> {
+        let token = self
+            .bound
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone()
+            .ok_or(AuthError::NotAuthenticated)?;
+        Ok(self.app.auth.verify(&token).await?)
+    }
+}
+
+impl CoreBox for Connection {
+    async fn signup(self, _: Context, request: SignupRequest) -> ApiResult<SessionGrant> {
+        let user = self.app.accounts.signup(request, &self.peer).await?;
+        tracing::info!(username = %user.username, role = %user.role, "account created");
+        let grant = self.app.auth.open_session(&user).await?;
+        self.bind(Some(grant.token.clone()));
+        Ok(grant)
+    }
+
+    async fn login(self, _: Context, request: LoginRequest) -> ApiResult<SessionGrant> {
+        let grant = self
+            .app
+            .auth
+            .login(&request.username, &request.password, &self.peer)
+            .await?;
+        self.bind(Some(grant.token.clone()));
+        Ok(grant)
+    }
+
+    async fn authenticate(self, _: Context, token: Secret) -> ApiResult<WhoAmI> {
+        let actor = self.app.auth.verify(&token).await?;
+        self.bind(Some(token));
+        Ok(self.app.auth.whoami(&actor).await?)
+    }
+
+    async fn logout(self, _: Context) -> ApiResult<()> {
+        let actor = self.actor().await?;
+        self.app.auth.logout(&actor).await?;
+        self.bind(None);
+        Ok(())
+    }
+
+    async fn whoami(self, _: Context) -> ApiResult<WhoAmI> {
+        let actor = self.actor().await?;
+        Ok(self.app.auth.whoami(&actor).await?)
+    }
+
+    async fn change_password(self, _: Context, current: Secret, new: Secret) -> ApiResult<()> {
+        let actor = self.actor().await?;
+        self.app
+            .auth
+            .change_password(&actor, &current, &new, &self.peer)
+            .await?;
+        Ok(())
+    }
+
+    async fn profile(self, _: Context) -> ApiResult<UserInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.accounts.profile(&actor).await?)
+    }
+
+    async fn set_profile(self, _: Context, update: ProfileUpdate) -> ApiResult<UserInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.accounts.set_profile(&actor, update).await?)
+    }
+
+    async fn delete_account(self, _: Context, password: Secret) -> ApiResult<()> {
+        let actor = self.actor().await?;
+        self.app
+            .accounts
+            .delete_account(&actor, &password, &self.peer)
+            .await?;
+        tracing::info!(username = %actor.username, "account deleted");
+        self.bind(None);
+        Ok(())
+    }
+
+    async fn token_create(self, _: Context, request: TokenCreate) -> ApiResult<CreatedToken> {
+        let actor = self.actor().await?;
+        Ok(self.app.auth.create_token(&actor, request).await?)
+    }
+
+    async fn token_list(self, _: Context) -> ApiResult<Vec<TokenInfo>> {
+        let actor = self.actor().await?;
+        Ok(self.app.auth.list_tokens(&actor).await?)
+    }
+
+    async fn token_revoke(self, _: Context, id: String) -> ApiResult<()> {
+        let actor = self.actor().await?;
+        Ok(self.app.auth.revoke_token(&actor, id).await?)
+    }
+
+    async fn admin_users(self, _: Context) -> ApiResult<Vec<UserInfo>> {
+        let actor = self.actor().await?;
+        Ok(self.app.accounts.list_users(&actor).await?)
+    }
+
+    async fn admin_set_role(self, _: Context, username: String, role: Role) -> ApiResult<UserInfo> {
+        let actor = self.actor().await?;
+        let user = self.app.accounts.set_role(&actor, username, role).await?;
+        tracing::info!(by = %actor.username, username = %user.username, %role, "role changed");
+        Ok(user)
+    }
+
+    async fn admin_set_disabled(
+        self,
+        _: Context,
+        username: String,
+        disabled: bool,
+    ) -> ApiResult<UserInfo> {
+        let actor = self.actor().await?;
+        let user = self
+            .app
+            .accounts
+            .set_disabled(&actor, username, disabled)
+            .await?;
+        tracing::info!(by = %actor.username, username = %user.username, disabled, "user state changed");
+        Ok(user)
+    }
+
+    async fn admin_invite_create(self, _: Context, request: InviteCreate) -> ApiResult<Invite> {
+        let actor = self.actor().await?;
+        Ok(self.app.accounts.create_invite(&actor, request).await?)
+    }
+}

@@ -1,0 +1,223 @@
+//! Request and response types of the [`CoreBox`](crate::CoreBox) service.
+//!
+//! Times are Unix seconds (UTC). Durations are whole seconds. Field names are
+//! the snake_case names the CLI prints with `--json`, so these types double
+//! as the stable machine-readable output.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Scope;
+
+/// A secret sent over the socket: a password, a token or an invite code.
+///
+/// Its `Debug` form is redacted so it cannot reach a log by accident.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself; handle with care.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// What a user may do beyond their own resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Administers users and invites, and sees every resource.
+    Admin,
+    /// Sees and manages only what they own or were granted.
+    User,
+}
+
+impl Role {
+    /// The stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::User => "user",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Role, String> {
+        match name {
+            "admin" => Ok(Role::Admin),
+            "user" => Ok(Role::User),
+            other => Err(format!("unknown role '{other}': use admin or user")),
+        }
+    }
+}
+
+/// An account as its owner, or an admin, sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// The name as chosen at signup (compared case-insensitively).
+    pub username: String,
+    /// The user's role.
+    pub role: Role,
+    /// A disabled user cannot log in and their tokens stop working.
+    pub disabled: bool,
+    /// Optional name for display.
+    pub display_name: Option<String>,
+    /// Optional contact address.
+    pub email: Option<String>,
+    /// When the account was made.
+    pub created_at: i64,
+}
+
+/// Where a token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// Made by `signup` or `login`; holds every scope.
+    Session,
+    /// Made by `token create` for scripts; holds chosen scopes.
+    Api,
+}
+
+impl TokenKind {
+    /// The stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Session => "session",
+            TokenKind::Api => "api",
+        }
+    }
+}
+
+/// A token as listed to its owner (never the secret itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// The id used to revoke it.
+    pub id: String,
+    /// Session or API token.
+    pub kind: TokenKind,
+    /// The name given at creation (API tokens only).
+    pub name: Option<String>,
+    /// What the token may do.
+    pub scopes: Vec<Scope>,
+    /// When it was made.
+    pub created_at: i64,
+    /// When it stops working, if ever.
+    pub expires_at: Option<i64>,
+    /// When it was last presented to the daemon.
+    pub last_used_at: Option<i64>,
+    /// Whether this is the token the caller is using now.
+    pub current: bool,
+}
+
+/// The answer to `signup` and `login`: a session token and the account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionGrant {
+    /// The session token; the CLI keeps it in the keyring.
+    pub token: Secret,
+    /// The account logged in.
+    pub user: UserInfo,
+    /// The session's id and lifetime.
+    pub session: TokenInfo,
+}
+
+/// Who the caller is and with which token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    /// The account.
+    pub user: UserInfo,
+    /// The token in use.
+    pub token: TokenInfo,
+}
+
+/// Make a new account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignupRequest {
+    /// The wanted username.
+    pub username: String,
+    /// The password, 8 to 1024 bytes.
+    pub password: Secret,
+    /// An invite code, needed when signup is invite-only.
+    pub invite: Option<Secret>,
+}
+
+/// Log in with a username and password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The username (any letter case).
+    pub username: String,
+    /// The password.
+    pub password: Secret,
+}
+
+/// A change to the caller's profile. `None` leaves a field alone; an empty
+/// string clears it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProfileUpdate {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New email address.
+    pub email: Option<String>,
+}
+
+/// Make an API token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenCreate {
+    /// A name to recognise it by in `token ls`.
+    pub name: String,
+    /// The scopes it holds; must be a subset of the caller's.
+    pub scopes: Vec<Scope>,
+    /// Lifetime in seconds; `None` for a token that does not expire.
+    pub expires_in_secs: Option<u64>,
+}
+
+/// A freshly made API token: shown once, never again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedToken {
+    /// The secret to put in `COREBOX_TOKEN`.
+    pub token: Secret,
+    /// Its listing.
+    pub info: TokenInfo,
+}
+
+/// Make an invite code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InviteCreate {
+    /// How many signups it allows.
+    pub uses: u32,
+    /// Lifetime in seconds; `None` for no expiry.
+    pub expires_in_secs: Option<u64>,
+}
+
+/// A freshly made invite code: shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invite {
+    /// The code to give to `corebox signup --invite`.
+    pub code: Secret,
+    /// Signups it still allows.
+    pub uses: u32,
+    /// When it stops working, if ever.
+    pub expires_at: Option<i64>,
+}

@@ -1,0 +1,22 @@
+//! End-to-end tests: the real daemon binary on a temporary data directory,
+//! driven by the real `corebox` binary (and, for protocol-level checks, by
+//! raw sockets and the protocol crate's client).
+
+mod harness;
+
+mod accounts;
+mod admin;
+mod bad_input;
+mod lifecycle;
+mod protocol;
+mod tokens;
+
+/// Exit codes documented by the CLI.
+pub mod exit {
+    pub const FAILURE: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const AUTH: i32 = 3;
+    pub const NOT_FOUND: i32 = 4;
+    pub const UNREACHABLE: i32 = 5;
+    pub const PROTOCOL: i32 = 6;
+}
