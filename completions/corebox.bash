@@ -22,8 +22,20 @@ _corebox() {
             corebox,admin)
                 cmd="corebox__subcmd__admin"
                 ;;
+            corebox,download)
+                cmd="corebox__subcmd__download"
+                ;;
+            corebox,grant)
+                cmd="corebox__subcmd__grant"
+                ;;
             corebox,help)
                 cmd="corebox__subcmd__help"
+                ;;
+            corebox,info)
+                cmd="corebox__subcmd__info"
+                ;;
+            corebox,list)
+                cmd="corebox__subcmd__ls"
                 ;;
             corebox,login)
                 cmd="corebox__subcmd__login"
@@ -31,17 +43,32 @@ _corebox() {
             corebox,logout)
                 cmd="corebox__subcmd__logout"
                 ;;
+            corebox,ls)
+                cmd="corebox__subcmd__ls"
+                ;;
             corebox,passwd)
                 cmd="corebox__subcmd__passwd"
                 ;;
             corebox,profile)
                 cmd="corebox__subcmd__profile"
                 ;;
+            corebox,rename)
+                cmd="corebox__subcmd__rename"
+                ;;
+            corebox,revoke-grant)
+                cmd="corebox__subcmd__revoke__subcmd__grant"
+                ;;
+            corebox,rm)
+                cmd="corebox__subcmd__rm"
+                ;;
             corebox,signup)
                 cmd="corebox__subcmd__signup"
                 ;;
             corebox,token)
                 cmd="corebox__subcmd__token"
+                ;;
+            corebox,upload)
+                cmd="corebox__subcmd__upload"
                 ;;
             corebox,whoami)
                 cmd="corebox__subcmd__whoami"
@@ -88,6 +115,9 @@ _corebox() {
             corebox__subcmd__admin__subcmd__help__subcmd__users,ls)
                 cmd="corebox__subcmd__admin__subcmd__help__subcmd__users__subcmd__ls"
                 ;;
+            corebox__subcmd__admin__subcmd__help__subcmd__users,set-quota)
+                cmd="corebox__subcmd__admin__subcmd__help__subcmd__users__subcmd__set__subcmd__quota"
+                ;;
             corebox__subcmd__admin__subcmd__help__subcmd__users,set-role)
                 cmd="corebox__subcmd__admin__subcmd__help__subcmd__users__subcmd__set__subcmd__role"
                 ;;
@@ -118,6 +148,9 @@ _corebox() {
             corebox__subcmd__admin__subcmd__users,ls)
                 cmd="corebox__subcmd__admin__subcmd__users__subcmd__ls"
                 ;;
+            corebox__subcmd__admin__subcmd__users,set-quota)
+                cmd="corebox__subcmd__admin__subcmd__users__subcmd__set__subcmd__quota"
+                ;;
             corebox__subcmd__admin__subcmd__users,set-role)
                 cmd="corebox__subcmd__admin__subcmd__users__subcmd__set__subcmd__role"
                 ;;
@@ -133,6 +166,9 @@ _corebox() {
             corebox__subcmd__admin__subcmd__users__subcmd__help,ls)
                 cmd="corebox__subcmd__admin__subcmd__users__subcmd__help__subcmd__ls"
                 ;;
+            corebox__subcmd__admin__subcmd__users__subcmd__help,set-quota)
+                cmd="corebox__subcmd__admin__subcmd__users__subcmd__help__subcmd__set__subcmd__quota"
+                ;;
             corebox__subcmd__admin__subcmd__users__subcmd__help,set-role)
                 cmd="corebox__subcmd__admin__subcmd__users__subcmd__help__subcmd__set__subcmd__role"
                 ;;
@@ -142,8 +178,17 @@ _corebox() {
             corebox__subcmd__help,admin)
                 cmd="corebox__subcmd__help__subcmd__admin"
                 ;;
+            corebox__subcmd__help,download)
+                cmd="corebox__subcmd__help__subcmd__download"
+                ;;
+            corebox__subcmd__help,grant)
+                cmd="corebox__subcmd__help__subcmd__grant"
+                ;;
             corebox__subcmd__help,help)
                 cmd="corebox__subcmd__help__subcmd__help"
+                ;;
+            corebox__subcmd__help,info)
+                cmd="corebox__subcmd__help__subcmd__info"
                 ;;
             corebox__subcmd__help,login)
                 cmd="corebox__subcmd__help__subcmd__login"
@@ -151,17 +196,32 @@ _corebox() {
             corebox__subcmd__help,logout)
                 cmd="corebox__subcmd__help__subcmd__logout"
                 ;;
+            corebox__subcmd__help,ls)
+                cmd="corebox__subcmd__help__subcmd__ls"
+                ;;
             corebox__subcmd__help,passwd)
                 cmd="corebox__subcmd__help__subcmd__passwd"
                 ;;
             corebox__subcmd__help,profile)
                 cmd="corebox__subcmd__help__subcmd__profile"
                 ;;
+            corebox__subcmd__help,rename)
+                cmd="corebox__subcmd__help__subcmd__rename"
+                ;;
+            corebox__subcmd__help,revoke-grant)
+                cmd="corebox__subcmd__help__subcmd__revoke__subcmd__grant"
+                ;;
+            corebox__subcmd__help,rm)
+                cmd="corebox__subcmd__help__subcmd__rm"
+                ;;
             corebox__subcmd__help,signup)
                 cmd="corebox__subcmd__help__subcmd__signup"
                 ;;
             corebox__subcmd__help,token)
                 cmd="corebox__subcmd__help__subcmd__token"
+                ;;
+            corebox__subcmd__help,upload)
+                cmd="corebox__subcmd__help__subcmd__upload"
                 ;;
             corebox__subcmd__help,whoami)
                 cmd="corebox__subcmd__help__subcmd__whoami"
@@ -186,6 +246,9 @@ _corebox() {
                 ;;
             corebox__subcmd__help__subcmd__admin__subcmd__users,ls)
                 cmd="corebox__subcmd__help__subcmd__admin__subcmd__users__subcmd__ls"
+                ;;
+            corebox__subcmd__help__subcmd__admin__subcmd__users,set-quota)
+                cmd="corebox__subcmd__help__subcmd__admin__subcmd__users__subcmd__set__subcmd__quota"
                 ;;
             corebox__subcmd__help__subcmd__admin__subcmd__users,set-role)
                 cmd="corebox__subcmd__help__subcmd__admin__subcmd__users__subcmd__set__subcmd__role"
@@ -257,7 +320,7 @@ _corebox() {
 
     case "${cmd}" in
         corebox)
-            opts="-q -h -V --socket --json --quiet --help --version signup login logout whoami passwd profile account token admin help"
+            opts="-q -h -V --socket --json --quiet --help --version signup login logout whoami upload download ls list info rename rm grant revoke-grant passwd profile account token admin help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,7 +534,7 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__admin__subcmd__help__subcmd__users)
-            opts="ls set-role disable enable"
+            opts="ls set-role disable enable set-quota"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +576,20 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__admin__subcmd__help__subcmd__users__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__admin__subcmd__help__subcmd__users__subcmd__set__subcmd__quota)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -649,7 +726,7 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__admin__subcmd__users)
-            opts="-q -h -V --socket --json --quiet --help --version ls list set-role disable enable help"
+            opts="-q -h -V --socket --json --quiet --help --version ls list set-role disable enable set-quota help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -736,7 +813,7 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__admin__subcmd__users__subcmd__help)
-            opts="ls set-role disable enable help"
+            opts="ls set-role disable enable set-quota help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -805,6 +882,20 @@ _corebox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        corebox__subcmd__admin__subcmd__users__subcmd__help__subcmd__set__subcmd__quota)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         corebox__subcmd__admin__subcmd__users__subcmd__help__subcmd__set__subcmd__role)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
@@ -820,6 +911,35 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__admin__subcmd__users__subcmd__ls)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__admin__subcmd__users__subcmd__set__subcmd__quota)
             opts="-q -h -V --socket --json --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -877,8 +997,78 @@ _corebox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        corebox__subcmd__download)
+            opts="-o -q -h -V --output --force --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__grant)
+            opts="-q -h -V --user --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         corebox__subcmd__help)
-            opts="signup login logout whoami passwd profile account token admin help"
+            opts="signup login logout whoami upload download ls info rename rm grant revoke-grant passwd profile account token admin help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -962,7 +1152,7 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__help__subcmd__admin__subcmd__users)
-            opts="ls set-role disable enable"
+            opts="ls set-role disable enable set-quota"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1017,6 +1207,20 @@ _corebox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        corebox__subcmd__help__subcmd__admin__subcmd__users__subcmd__set__subcmd__quota)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         corebox__subcmd__help__subcmd__admin__subcmd__users__subcmd__set__subcmd__role)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
@@ -1031,7 +1235,49 @@ _corebox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        corebox__subcmd__help__subcmd__download)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__grant)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         corebox__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__info)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1060,6 +1306,20 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__ls)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1118,6 +1378,48 @@ _corebox() {
         corebox__subcmd__help__subcmd__profile__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__revoke__subcmd__grant)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1199,6 +1501,20 @@ _corebox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        corebox__subcmd__help__subcmd__upload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         corebox__subcmd__help__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1206,6 +1522,35 @@ _corebox() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__info)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1253,6 +1598,39 @@ _corebox() {
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__ls)
+            opts="-q -h -V --sort --reverse --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sort)
+                    COMPREPLY=($(compgen -W "created name size" -- "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then
@@ -1429,6 +1807,97 @@ _corebox() {
         corebox__subcmd__profile__subcmd__show)
             opts="-q -h -V --socket --json --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__rename)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__revoke__subcmd__grant)
+            opts="-q -h -V --user --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__rm)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1664,6 +2133,39 @@ _corebox() {
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__upload)
+            opts="-q -h -V --name --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then

@@ -2,11 +2,14 @@
 //!
 //! This file owns the shape of the `corebox` command: its options,
 //! subcommands and help texts, and the parsers for values that clap can check
-//! on its own (scope lists, durations, roles). The same definition, with
+//! on its own (scope lists, durations, roles). The file commands' arguments
+//! are in `args/files.rs`. The same definition, with
 //! the environment and exit-code tables that `lib.rs` appends to the long
 //! help, drives `--help`, the shell completions and the man pages, so help
 //! texts written here are what users read everywhere. What a command does
 //! lives in `commands/`.
+
+mod files;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,6 +18,8 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum, ValueHint};
 use corebox_proto::Scope;
 use corebox_proto::types::Role;
 
+pub use self::files::{DownloadArgs, GrantArgs, LsArgs, Quota, UploadArgs};
+
 const ABOUT: &str = "The command-line client of CoreBox, a self-hosted file and link box";
 
 const LONG_ABOUT: &str = "\
@@ -22,8 +27,9 @@ The command-line client of CoreBox, a self-hosted file and link box.
 
 corebox talks to corebox-daemon over a Unix socket. Results go to stdout,
 messages and prompts to stderr. --json prints stable snake_case JSON (times
-as Unix seconds); -q prints only the essential value (a name, a token, an
-id), one per line.
+as Unix seconds, sizes in bytes); -q prints only the essential value (a
+name, a token, an id), one per line. Progress bars appear on stderr only
+when it is a terminal, and never with -q.
 
 After signup or login the session token is kept in the OS keyring (the Linux
 kernel keyring), one login per daemon socket. Where no keyring is usable the
@@ -41,7 +47,12 @@ Environment:
   COREBOX_NO_KEYRING  set to 1 to skip the OS keyring and keep the token only
                       in credentials.json under the config directory
   XDG_CONFIG_HOME     where the config directory is (default ~/.config); the
-                      file is $XDG_CONFIG_HOME/corebox/credentials.json";
+                      file is $XDG_CONFIG_HOME/corebox/credentials.json
+  XDG_CACHE_HOME      where the cache directory is (default ~/.cache): upload
+                      keeps file hashes in $XDG_CACHE_HOME/corebox/hashes.json
+                      and holds stdin there while uploading it
+  TMPDIR              where stdin is held instead, when the cache directory
+                      is not writable";
 
 /// `corebox`: options that apply to every command, then the command.
 #[derive(Debug, Parser)]
@@ -92,6 +103,35 @@ pub enum Command {
     Logout,
     /// Show the account and token in use
     Whoami,
+    /// Upload files and print their ids
+    Upload(UploadArgs),
+    /// Download a file by id
+    Download(DownloadArgs),
+    /// List your files and those granted to you
+    #[command(visible_alias = "list")]
+    Ls(LsArgs),
+    /// Show a file's details
+    Info {
+        /// The file's id, as 'corebox ls' shows it
+        id: String,
+    },
+    /// Rename a file
+    Rename {
+        /// The file's id
+        id: String,
+        /// The new name
+        name: String,
+    },
+    /// Delete files
+    Rm {
+        /// The files' ids
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Let another user read and download a file
+    Grant(GrantArgs),
+    /// Take back a user's access to a file
+    RevokeGrant(GrantArgs),
     /// Change the password (ends every other session)
     Passwd(PasswdArgs),
     /// Show or change the profile
@@ -241,6 +281,15 @@ pub enum UsersCommand {
         /// The user
         name: String,
     },
+    /// Limit how much a user may store
+    SetQuota {
+        /// The user
+        name: String,
+        /// The limit, such as 10GiB, 500MB or 1073741824 (bytes); none or
+        /// unlimited removes it
+        #[arg(value_name = "SIZE", value_parser = files::parse_quota)]
+        size: Quota,
+    },
 }
 
 /// `corebox admin invites ...`.
@@ -359,6 +408,51 @@ mod tests {
             let error = Cli::try_parse_from(args).expect_err("usage");
             assert_eq!(error.exit_code(), 2);
         }
+    }
+
+    #[test]
+    fn upload_takes_several_paths_and_a_name() {
+        let cli = Cli::try_parse_from(["corebox", "upload", "a", "b", "-q"]).expect("parses");
+        let Command::Upload(args) = cli.command else {
+            panic!("wrong command");
+        };
+        assert_eq!(args.paths, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert!(cli.quiet);
+        let cli = Cli::try_parse_from(["corebox", "upload", "-", "--name", "x.txt"])
+            .expect("stdin parses");
+        let Command::Upload(args) = cli.command else {
+            panic!("wrong command");
+        };
+        assert_eq!(args.paths, [PathBuf::from("-")]);
+        let error = Cli::try_parse_from(["corebox", "upload"]).expect_err("usage");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn set_quota_parses_sizes_and_refuses_junk() {
+        let cli = Cli::try_parse_from(["corebox", "admin", "users", "set-quota", "bob", "10GiB"])
+            .expect("parses");
+        let Command::Admin(AdminCommand::Users(UsersCommand::SetQuota { size, .. })) = cli.command
+        else {
+            panic!("wrong command");
+        };
+        assert_eq!(size, Quota(Some(10 << 30)));
+        let error = Cli::try_parse_from(["corebox", "admin", "users", "set-quota", "bob", "big"])
+            .expect_err("usage");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn ls_sort_is_checked() {
+        let cli =
+            Cli::try_parse_from(["corebox", "ls", "--sort", "size", "--reverse"]).expect("parses");
+        let Command::Ls(args) = cli.command else {
+            panic!("wrong command");
+        };
+        assert_eq!(args.sort, files::SortArg::Size);
+        assert!(args.reverse);
+        let error = Cli::try_parse_from(["corebox", "ls", "--sort", "color"]).expect_err("usage");
+        assert_eq!(error.exit_code(), 2);
     }
 
     #[test]

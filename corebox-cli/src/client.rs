@@ -2,7 +2,8 @@
 //!
 //! Every call gets a fresh tarpc context made just before it is sent (a
 //! context's deadline counts from its creation), with a longer deadline for
-//! the calls that hash a password. Every request is measured against the
+//! the calls that hash a password and for the long steps of a transfer.
+//! Every request is measured against the
 //! frame limit first, so an oversized one fails alone with a too-large
 //! error instead of making the daemon drop the connection. Failures come
 //! back as [`CliError`]s with their exit kind already decided.
@@ -14,10 +15,12 @@ use corebox_proto::CoreBoxClient;
 use corebox_proto::error::ApiResult;
 use corebox_proto::transport::{self, Endpoint, check_request_size};
 use corebox_proto::types::{
-    CreatedToken, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant,
-    SignupRequest, TokenCreate, TokenInfo, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
+    Secret, SessionGrant, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart,
+    UserInfo, WhoAmI,
 };
 use serde::Serialize;
+use serde_bytes::ByteBuf;
 use tarpc::client::RpcError;
 use tarpc::context::{self, Context};
 
@@ -29,6 +32,15 @@ const CALL_DEADLINE: Duration = Duration::from_secs(10);
 /// Deadline of a call that hashes a password. Hashing is deliberately slow
 /// and the daemon bounds how many run at once, so a call may queue.
 const PASSWORD_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Deadline of one chunk sent or read. Several are in flight at once and
+/// the daemon may wait on its disk, so this is generous for 4 MiB.
+const CHUNK_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Deadline of the calls that may go through a whole file on the daemon:
+/// beginning a resumed upload rehashes what it holds, finishing one makes
+/// the whole file durable.
+const WHOLE_FILE_DEADLINE: Duration = Duration::from_secs(300);
 
 /// The daemon to talk to.
 #[derive(Debug, Clone)]
@@ -280,6 +292,181 @@ impl Daemon {
         settle(
             self.client
                 .admin_invite_create(ctx(CALL_DEADLINE), request)
+                .await,
+        )
+    }
+}
+
+/// File calls.
+impl Daemon {
+    /// Sets a user's quota; `None` removes the limit.
+    ///
+    /// # Errors
+    ///
+    /// Permission denied, not found, or a broken connection.
+    pub async fn admin_set_quota(
+        &self,
+        username: String,
+        quota_bytes: Option<u64>,
+    ) -> Result<UserInfo, CliError> {
+        check(&(&username, &quota_bytes))?;
+        settle(
+            self.client
+                .admin_set_quota(ctx(CALL_DEADLINE), username, quota_bytes)
+                .await,
+        )
+    }
+
+    /// Starts or resumes an upload.
+    ///
+    /// # Errors
+    ///
+    /// Limit exceeded (quota, file size, disk), an invalid name, or a
+    /// broken connection.
+    pub async fn upload_begin(&self, request: UploadBegin) -> Result<UploadStart, CliError> {
+        check(&(&request,))?;
+        settle(
+            self.client
+                .upload_begin(ctx(WHOLE_FILE_DEADLINE), request)
+                .await,
+        )
+    }
+
+    /// Sends one chunk of an upload; returns the bytes the daemon holds.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal (an unknown session, a chunk out of order), or
+    /// a broken connection.
+    pub async fn upload_chunk(
+        &self,
+        upload_id: String,
+        offset: u64,
+        data: ByteBuf,
+    ) -> Result<u64, CliError> {
+        check(&(&upload_id, &offset, &data))?;
+        settle(
+            self.client
+                .upload_chunk(ctx(CHUNK_DEADLINE), upload_id, offset, data)
+                .await,
+        )
+    }
+
+    /// Ends an upload with the SHA-256 of all its bytes.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal (missing bytes, a different hash), or a broken
+    /// connection.
+    pub async fn upload_finish(
+        &self,
+        upload_id: String,
+        sha256: String,
+    ) -> Result<FileInfo, CliError> {
+        check(&(&upload_id, &sha256))?;
+        settle(
+            self.client
+                .upload_finish(ctx(WHOLE_FILE_DEADLINE), upload_id, sha256)
+                .await,
+        )
+    }
+
+    /// Abandons an upload.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn upload_abort(&self, upload_id: String) -> Result<(), CliError> {
+        check(&(&upload_id,))?;
+        settle(
+            self.client
+                .upload_abort(ctx(CALL_DEADLINE), upload_id)
+                .await,
+        )
+    }
+
+    /// The caller's files and those granted to them.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn file_list(&self, sort: FileSort) -> Result<Vec<FileInfo>, CliError> {
+        settle(self.client.file_list(ctx(CALL_DEADLINE), sort).await)
+    }
+
+    /// One file.
+    ///
+    /// # Errors
+    ///
+    /// Not found for an unknown id or another user's file; a broken
+    /// connection.
+    pub async fn file_info(&self, id: String) -> Result<FileInfo, CliError> {
+        check(&(&id,))?;
+        settle(self.client.file_info(ctx(CALL_DEADLINE), id).await)
+    }
+
+    /// Up to `len` bytes of a file from `offset`.
+    ///
+    /// # Errors
+    ///
+    /// Not found, or a broken connection.
+    pub async fn file_read(&self, id: String, offset: u64, len: u32) -> Result<ByteBuf, CliError> {
+        check(&(&id, &offset, &len))?;
+        settle(
+            self.client
+                .file_read(ctx(CHUNK_DEADLINE), id, offset, len)
+                .await,
+        )
+    }
+
+    /// Deletes a file.
+    ///
+    /// # Errors
+    ///
+    /// Not found, or a broken connection.
+    pub async fn file_remove(&self, id: String) -> Result<(), CliError> {
+        check(&(&id,))?;
+        settle(self.client.file_remove(ctx(CALL_DEADLINE), id).await)
+    }
+
+    /// Renames a file.
+    ///
+    /// # Errors
+    ///
+    /// Not found, an invalid name, or a broken connection.
+    pub async fn file_rename(&self, id: String, name: String) -> Result<FileInfo, CliError> {
+        check(&(&id, &name))?;
+        settle(self.client.file_rename(ctx(CALL_DEADLINE), id, name).await)
+    }
+
+    /// Gives another user read access to a file.
+    ///
+    /// # Errors
+    ///
+    /// Not found (the file or the user), or a broken connection.
+    pub async fn file_grant(&self, id: String, username: String) -> Result<FileInfo, CliError> {
+        check(&(&id, &username))?;
+        settle(
+            self.client
+                .file_grant(ctx(CALL_DEADLINE), id, username)
+                .await,
+        )
+    }
+
+    /// Takes another user's read access away.
+    ///
+    /// # Errors
+    ///
+    /// Not found (the file, the user or the grant), or a broken connection.
+    pub async fn file_revoke_grant(
+        &self,
+        id: String,
+        username: String,
+    ) -> Result<FileInfo, CliError> {
+        check(&(&id, &username))?;
+        settle(
+            self.client
+                .file_revoke_grant(ctx(CALL_DEADLINE), id, username)
                 .await,
         )
     }

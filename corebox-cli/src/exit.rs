@@ -5,10 +5,10 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0 | success |
-//! | 1 | failure: any other error; the message says what |
+//! | 1 | failure: any other error, such as a full quota or a file that changed during upload; the message says what |
 //! | 2 | usage: a bad command line, or a needed value missing and no terminal to ask for it |
 //! | 3 | authentication or permission: not logged in, the token expired or was revoked, or the account may not do this |
-//! | 4 | not found: the user, token or invite named does not exist |
+//! | 4 | not found: the user, token, invite or file named does not exist (or is not yours to see) |
 //! | 5 | daemon unreachable: nothing answers at the socket, it is not a corebox daemon, or it went away or is shutting down |
 //! | 6 | protocol mismatch: the daemon and this corebox speak different protocol versions |
 //!
@@ -32,12 +32,14 @@ use tarpc::client::RpcError;
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
-  1  failure: any other error; the message says what
+  1  failure: any other error, such as a full quota or a file that changed
+     during upload; the message says what
   2  usage: a bad command line, or a needed value missing and no terminal to
      ask for it
   3  authentication or permission: not logged in, the token expired or was
      revoked, or the account may not do this
-  4  not found: the user, token or invite named does not exist
+  4  not found: the user, token, invite or file named does not exist (or is
+     not yours to see)
   5  daemon unreachable: nothing answers at the socket, it is not a corebox
      daemon, or it went away or is shutting down
   6  protocol mismatch: the daemon and this corebox speak different protocol
@@ -94,6 +96,7 @@ impl Exit {
             | ErrorCode::Throttled
             | ErrorCode::FailedPrecondition
             | ErrorCode::TooLarge
+            | ErrorCode::LimitExceeded
             | ErrorCode::Internal
             | ErrorCode::Other => Exit::Failure,
         }
@@ -145,6 +148,15 @@ impl CliError {
     /// The one line for the user, without the `corebox: ` prefix.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The same error with `context` before its message, as in
+    /// `cannot upload 'a.txt': <message>`.
+    pub fn context(self, context: &str) -> CliError {
+        CliError {
+            exit: self.exit,
+            message: format!("{context}: {}", self.message),
+        }
     }
 
     /// A connection that could not be opened. `is_default_socket` says
@@ -336,6 +348,8 @@ mod tests {
             (ErrorCode::Throttled, 1),
             (ErrorCode::InvalidArgument, 1),
             (ErrorCode::AlreadyExists, 1),
+            (ErrorCode::LimitExceeded, 1),
+            (ErrorCode::TooLarge, 1),
             (ErrorCode::Internal, 1),
             (ErrorCode::Other, 1),
         ];

@@ -4,6 +4,7 @@
 //! completions and man pages; [`run`] is the whole program, which `main.rs`
 //! only calls. Everything else is private: `args` (the command line),
 //! `commands` (what each command does), `client` (calls to the daemon),
+//! `transfer` (moving file contents: chunks, hashes, progress bars),
 //! `credentials` (where the token is kept), `input` (prompts and stdin),
 //! `output` (printing) and `exit` (errors and exit codes).
 
@@ -14,6 +15,7 @@ mod credentials;
 mod exit;
 mod input;
 mod output;
+mod transfer;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

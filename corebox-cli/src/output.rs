@@ -1,8 +1,10 @@
 //! Printing results and messages.
 //!
 //! Results go to stdout in one of three modes: human (aligned fields and
-//! tables), `--json` (the proto types serialized as they are, pretty
-//! printed, times as Unix seconds) and `-q` (only the essential value).
+//! tables, sizes in binary units), `--json` (the proto types serialized as
+//! they are, pretty printed, times as Unix seconds and sizes as bytes; one
+//! compact object per line where a command streams results) and `-q` (only
+//! the essential value).
 //! Messages go to stderr as `corebox: <text>`. This file owns the formats;
 //! the commands decide what to print. Text that came from other people (a
 //! display name, a daemon message) is sanitized before it reaches a
@@ -67,6 +69,19 @@ impl Output {
     /// Fails when stdout cannot be written.
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CliError> {
         let text = serde_json::to_string_pretty(value).map_err(|error| {
+            CliError::failure(format!("cannot encode the JSON output: {error}"))
+        })?;
+        self.stdout(&text)
+    }
+
+    /// Prints a value as one line of compact JSON on stdout, for output
+    /// that is a stream of objects (one per uploaded file).
+    ///
+    /// # Errors
+    ///
+    /// Fails when stdout cannot be written.
+    pub fn json_line<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CliError> {
+        let text = serde_json::to_string(value).map_err(|error| {
             CliError::failure(format!("cannot encode the JSON output: {error}"))
         })?;
         self.stdout(&text)
@@ -165,6 +180,27 @@ pub fn optional_timestamp(secs: Option<i64>, none: &str) -> String {
     secs.map_or_else(|| none.to_owned(), timestamp)
 }
 
+/// A byte count for people in binary units, with one decimal that is
+/// dropped when it is zero: `512 B`, `1.5 KiB`, `10 GiB`.
+pub fn size(bytes: u64) -> String {
+    let text = bytesize::ByteSize(bytes).display().iec().to_string();
+    match text.split_once(".0 ") {
+        Some((whole, unit)) => format!("{whole} {unit}"),
+        None => text,
+    }
+}
+
+/// A byte count for people and the exact number:
+/// `1.2 GiB (1288490188 bytes)`; small counts only as `512 bytes`.
+pub fn size_exact(bytes: u64) -> String {
+    if bytes < 1024 {
+        let unit = if bytes == 1 { "byte" } else { "bytes" };
+        format!("{bytes} {unit}")
+    } else {
+        format!("{} ({bytes} bytes)", size(bytes))
+    }
+}
+
 /// Scopes for people: `all` when a token holds every scope, `default` for
 /// exactly those a new API token gets by default, otherwise the
 /// comma-separated names.
@@ -236,6 +272,18 @@ mod tests {
     fn control_characters_are_escaped() {
         assert_eq!(sanitize("Al\x1b[31mice\n"), "Al\\u{1b}[31mice\\n");
         assert_eq!(sanitize("Zoë"), "Zoë");
+    }
+
+    #[test]
+    fn sizes_read_as_binary_units() {
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(512), "512 B");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(10 << 30), "10 GiB");
+        assert_eq!(size(1_288_490_188), "1.2 GiB");
+        assert_eq!(size(u64::MAX), "16 EiB");
+        assert_eq!(size_exact(1), "1 byte");
+        assert_eq!(size_exact(1_288_490_188), "1.2 GiB (1288490188 bytes)");
     }
 
     #[test]

@@ -101,6 +101,63 @@ impl<'de> Deserialize<'de> for HumanDuration {
     }
 }
 
+/// A number of bytes written the human way in files and the environment
+/// (`10GiB`, `500 MB`, or a plain integer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bytes(pub u64);
+
+/// A size limit: [`Bytes`], or `unlimited`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteLimit(pub Option<u64>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawBytes {
+    Number(u64),
+    Text(String),
+}
+
+fn parse_bytes<E: serde::de::Error>(raw: RawBytes) -> Result<Option<u64>, E> {
+    match raw {
+        RawBytes::Number(bytes) => Ok(Some(bytes)),
+        RawBytes::Text(text) if matches!(text.trim(), "unlimited" | "none") => Ok(None),
+        RawBytes::Text(text) => text
+            .trim()
+            .parse::<bytesize::ByteSize>()
+            .map(|size| Some(size.as_u64()))
+            .map_err(|error| E::custom(format!("'{text}' is not a size such as 10GiB: {error}"))),
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        parse_bytes(RawBytes::deserialize(deserializer)?)?
+            .map(Bytes)
+            .ok_or_else(|| serde::de::Error::custom("a size is needed here, not unlimited"))
+    }
+}
+
+impl Serialize for ByteLimit {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(bytes) => serializer.serialize_u64(bytes),
+            None => serializer.serialize_str("unlimited"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteLimit {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        parse_bytes(RawBytes::deserialize(deserializer)?).map(ByteLimit)
+    }
+}
+
 /// The daemon's settings after every source is applied.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -124,6 +181,14 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// How long shutdown waits for calls in flight.
     pub shutdown_grace: HumanDuration,
+    /// Storage quota of users without one of their own.
+    pub default_quota: ByteLimit,
+    /// Largest file accepted.
+    pub max_file_size: ByteLimit,
+    /// Free disk space uploads must leave untouched.
+    pub disk_reserve: Bytes,
+    /// How long an unfinished upload is kept for resuming.
+    pub upload_ttl: HumanDuration,
 }
 
 impl Default for Config {
@@ -145,12 +210,16 @@ impl Default for Config {
             session_ttl: HumanDuration(Duration::from_secs(30 * 24 * 3600)),
             login_attempts_per_minute: 5,
             shutdown_grace: HumanDuration(Duration::from_secs(10)),
+            default_quota: ByteLimit(None),
+            max_file_size: ByteLimit(None),
+            disk_reserve: Bytes(1 << 30),
+            upload_ttl: HumanDuration(Duration::from_secs(24 * 3600)),
         }
     }
 }
 
 /// The keys of [`Config`], for the environment overlay.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 13] = [
     "data_dir",
     "socket",
     "http",
@@ -160,6 +229,10 @@ const KEYS: [&str; 9] = [
     "session_ttl",
     "login_attempts_per_minute",
     "shutdown_grace",
+    "default_quota",
+    "max_file_size",
+    "disk_reserve",
+    "upload_ttl",
 ];
 
 /// Why the configuration could not be loaded.
@@ -325,7 +398,12 @@ mod tests {
         )
         .expect("write");
         let path = file.path().to_str().expect("utf-8 path").to_owned();
-        let env = HashMap::from([("signup", "invite"), ("socket", "/env.sock")]);
+        let env = HashMap::from([
+            ("signup", "invite"),
+            ("socket", "/env.sock"),
+            ("default_quota", "10GiB"),
+            ("disk_reserve", "0"),
+        ]);
         let config =
             Config::load_with(&args(&["--config", &path, "--socket", "/flag.sock"]), |k| {
                 env.get(k).map(|v| (*v).to_owned())
@@ -339,6 +417,9 @@ mod tests {
             "file beats default"
         );
         assert_eq!(config.public_url, "http://127.0.0.1:8390");
+        assert_eq!(config.default_quota, ByteLimit(Some(10 << 30)));
+        assert_eq!(config.disk_reserve, Bytes(0));
+        assert_eq!(config.max_file_size, ByteLimit(None));
     }
 
     #[test]

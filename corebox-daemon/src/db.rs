@@ -17,7 +17,10 @@ use rusqlite_migration::{M, Migrations};
 const READERS_KEPT: usize = 4;
 
 /// The schema, one entry per version. Never edit a released entry: append.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("db/0001_accounts.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("db/0001_accounts.sql")),
+    M::up(include_str!("db/0002_files.sql")),
+];
 
 /// Failures of the database layer.
 #[derive(Debug, thiserror::Error)]

@@ -2,8 +2,10 @@
 //! flags and calls [`run`].
 //!
 //! Subsystems, each owning its tables: [`accounts`] (users, roles,
-//! profiles, invites) and [`auth`] (passwords, tokens, permission policy),
-//! over [`db`] (SQLite). The front door is [`rpc`] (the tarpc socket); it
+//! profiles, invites), [`auth`] (passwords, tokens, permission policy),
+//! [`storage`] (blob store, upload sessions, garbage collection) and
+//! [`files`] (file metadata, ownership, grants, quotas), over [`db`]
+//! (SQLite). The front door is [`rpc`] (the tarpc socket); it
 //! identifies the caller and calls a subsystem, which checks permissions
 //! itself. Arrows point down only: nothing below `rpc` knows about tarpc.
 
@@ -12,14 +14,17 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod files;
 pub mod lock;
 pub mod logging;
 pub mod rpc;
+pub mod storage;
 
 use std::io::Write;
 use std::num::NonZeroU32;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::CommandFactory;
@@ -30,7 +35,9 @@ use accounts::Accounts;
 use auth::Auth;
 use config::Config;
 use db::Db;
+use files::{Files, Limits};
 use lock::DataDirLock;
+use storage::Storage;
 
 /// The daemon's shared state: configuration and subsystems.
 #[derive(Debug)]
@@ -41,6 +48,10 @@ pub struct App {
     pub auth: Arc<Auth>,
     /// Users and invites.
     pub accounts: Accounts,
+    /// Stored content and upload sessions.
+    pub storage: Arc<Storage>,
+    /// File metadata, ownership and quotas.
+    pub files: Files,
 }
 
 /// The clap definition of `corebox-daemon`, for generated docs.
@@ -70,13 +81,31 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let db = Db::open(&config.database_path())
         .with_context(|| format!("cannot open database {}", config.database_path().display()))?;
     let attempts = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
-    let auth = Arc::new(Auth::new(db.clone(), config.session_ttl.0, attempts).await?);
-    let accounts = Accounts::new(db, Arc::clone(&auth), config.signup);
+    let quota = config.default_quota.0;
+    let auth = Arc::new(Auth::new(db.clone(), config.session_ttl.0, attempts, quota).await?);
+    let accounts = Accounts::new(db.clone(), Arc::clone(&auth), config.signup, quota);
+    let storage = Arc::new(
+        Storage::open(db.clone(), data_dir, config.upload_ttl.0)
+            .with_context(|| format!("cannot open the blob store in {}", data_dir.display()))?,
+    );
+    // Whatever a crash left half-done goes before anyone connects.
+    let (blobs, staged) = storage.collect_garbage().await?;
+    if blobs + staged > 0 {
+        tracing::info!(blobs, staged, "removed leftovers of an earlier run");
+    }
+    let limits = Limits {
+        default_quota: quota,
+        max_file_size: config.max_file_size.0,
+        disk_reserve: config.disk_reserve.0,
+    };
+    let files = Files::new(db, Arc::clone(&storage), limits);
     let socket = rpc::bind(&config.socket)?;
     let app = Arc::new(App {
         config,
         auth,
         accounts,
+        storage,
+        files,
     });
 
     // Watch for signals before announcing readiness: a SIGTERM sent right
@@ -90,6 +119,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         shutdown.clone(),
         tracker.clone(),
     ));
+    let sweeper = tokio::spawn(sweep(Arc::clone(&app.storage), app.config.upload_ttl.0));
     tracing::info!(
         socket = %app.config.socket.display(),
         data_dir = %app.config.data_dir.display(),
@@ -109,6 +139,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down: taking no new calls, finishing those in flight");
     shutdown.cancel();
     server.await.context("accept loop failed")?;
+    sweeper.abort();
     tracker.close();
     let grace = app.config.shutdown_grace.0;
     if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
@@ -120,6 +151,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("stopped");
     drop(lock);
     Ok(())
+}
+
+/// Collects garbage now and then: expired uploads and unreferenced content.
+async fn sweep(storage: Arc<Storage>, upload_ttl: Duration) {
+    let every = (upload_ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(600));
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match storage.collect_garbage().await {
+            Ok((0, 0)) => {}
+            Ok((blobs, staged)) => tracing::info!(blobs, staged, "collected garbage"),
+            Err(error) => tracing::warn!(%error, "garbage collection failed; will retry"),
+        }
+    }
 }
 
 /// The signals that stop the daemon: SIGTERM and SIGINT.

@@ -31,8 +31,12 @@ pub enum ErrorCode {
     /// The request is valid but the state forbids it (for example deleting
     /// the last admin).
     FailedPrecondition,
-    /// The request does not fit in a frame, or exceeds a size limit.
+    /// The request does not fit in a frame, or a file exceeds the maximum
+    /// file size.
     TooLarge,
+    /// The transfer would exceed the user's quota or the disk's free-space
+    /// reserve; the message gives the numbers.
+    LimitExceeded,
     /// The daemon is shutting down and takes no new calls.
     ShuttingDown,
     /// A fault inside the daemon; details are in its log.
@@ -43,7 +47,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code this build knows, in a stable order.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::InvalidArgument,
         ErrorCode::Unauthenticated,
         ErrorCode::PermissionDenied,
@@ -52,6 +56,7 @@ impl ErrorCode {
         ErrorCode::Throttled,
         ErrorCode::FailedPrecondition,
         ErrorCode::TooLarge,
+        ErrorCode::LimitExceeded,
         ErrorCode::ShuttingDown,
         ErrorCode::Internal,
         ErrorCode::Other,
@@ -68,6 +73,7 @@ impl ErrorCode {
             ErrorCode::Throttled => "throttled",
             ErrorCode::FailedPrecondition => "failed-precondition",
             ErrorCode::TooLarge => "too-large",
+            ErrorCode::LimitExceeded => "limit-exceeded",
             ErrorCode::ShuttingDown => "shutting-down",
             ErrorCode::Internal => "internal",
             ErrorCode::Other => "other",

@@ -12,7 +12,7 @@ pub mod service;
 pub mod transport;
 pub mod types;
 
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ApiResult, ErrorCode};
 pub use scope::Scope;
 pub use service::{CoreBox, CoreBoxClient};
 
@@ -21,4 +21,4 @@ pub use service::{CoreBox, CoreBoxClient};
 /// Both sides send it in the handshake that opens every connection; a
 /// connection between different versions is refused before any call. Bump
 /// it whenever the service trait or any type sent over the wire changes.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;

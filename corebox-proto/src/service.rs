@@ -5,10 +5,13 @@
 //! behind it is checked again on every call, so a logout or revoke stops an
 //! open connection at its next call.
 
+use serde_bytes::ByteBuf;
+
 use crate::error::ApiResult;
 use crate::types::{
-    CreatedToken, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant,
-    SignupRequest, TokenCreate, TokenInfo, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
+    Secret, SessionGrant, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart,
+    UserInfo, WhoAmI,
 };
 
 /// The CoreBox RPC service.
@@ -46,4 +49,34 @@ pub trait CoreBox {
     async fn admin_set_disabled(username: String, disabled: bool) -> ApiResult<UserInfo>;
     /// Makes an invite code (admin).
     async fn admin_invite_create(request: InviteCreate) -> ApiResult<Invite>;
+    /// Sets a user's quota in bytes; `None` removes the limit (admin).
+    async fn admin_set_quota(username: String, quota_bytes: Option<u64>) -> ApiResult<UserInfo>;
+
+    /// Starts or resumes an upload; refused up front when it would exceed
+    /// the quota, the maximum file size or the free-disk reserve.
+    async fn upload_begin(request: UploadBegin) -> ApiResult<UploadStart>;
+    /// Stores `data` at `offset` of an upload; chunks may be in flight
+    /// together but must cover the file in order without gaps or overlaps.
+    /// Returns the bytes held so far.
+    async fn upload_chunk(upload_id: String, offset: u64, data: ByteBuf) -> ApiResult<u64>;
+    /// Ends an upload: checks the size and the SHA-256 the client computed,
+    /// stores the content durably and records the file.
+    async fn upload_finish(upload_id: String, sha256: String) -> ApiResult<FileInfo>;
+    /// Abandons an upload and frees what it held.
+    async fn upload_abort(upload_id: String) -> ApiResult<()>;
+
+    /// The caller's files and those granted to them.
+    async fn file_list(sort: FileSort) -> ApiResult<Vec<FileInfo>>;
+    /// One file.
+    async fn file_info(id: String) -> ApiResult<FileInfo>;
+    /// Up to `len` bytes of a file from `offset` (fewer at its end).
+    async fn file_read(id: String, offset: u64, len: u32) -> ApiResult<ByteBuf>;
+    /// Deletes a file; its content goes when no file refers to it.
+    async fn file_remove(id: String) -> ApiResult<()>;
+    /// Renames a file.
+    async fn file_rename(id: String, name: String) -> ApiResult<FileInfo>;
+    /// Gives another user read access to a file.
+    async fn file_grant(id: String, username: String) -> ApiResult<FileInfo>;
+    /// Takes read access away again.
+    async fn file_revoke_grant(id: String, username: String) -> ApiResult<FileInfo>;
 }

@@ -11,6 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::Scope;
 
+/// Bytes per upload chunk and download read that clients should use: big
+/// enough to amortise a call, small enough to keep several in flight well
+/// inside the frame limit.
+pub const CHUNK_BYTES: usize = 4 << 20;
+
+/// The largest chunk or read the daemon accepts.
+pub const MAX_CHUNK_BYTES: usize = 8 << 20;
+
 /// A secret sent over the socket: a password, a token or an invite code.
 ///
 /// Its `Debug` form is redacted so it cannot reach a log by accident.
@@ -89,6 +97,10 @@ pub struct UserInfo {
     pub email: Option<String>,
     /// When the account was made.
     pub created_at: i64,
+    /// Bytes the user may store; `None` for no limit.
+    pub quota_bytes: Option<u64>,
+    /// Bytes the user stores now (sum of their files' sizes).
+    pub used_bytes: u64,
 }
 
 /// Where a token came from.
@@ -220,4 +232,71 @@ pub struct Invite {
     pub uses: u32,
     /// When it stops working, if ever.
     pub expires_at: Option<i64>,
+}
+
+/// A stored file, as its owner, a user it was granted to, or an admin sees
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// The file's id.
+    pub id: String,
+    /// Its name (no `/`, no control characters, at most 255 bytes).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Media type sniffed from the content, not taken from the name.
+    pub media_type: String,
+    /// When it was stored.
+    pub created_at: i64,
+    /// The owner's username.
+    pub owner: String,
+    /// Users it was granted to (shown to the owner and admins only).
+    pub grants: Vec<String>,
+}
+
+/// Start (or resume) an upload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UploadBegin {
+    /// The file's name.
+    pub name: String,
+    /// Its exact size in bytes.
+    pub size: u64,
+    /// Its SHA-256 when the client already knows it; when the caller
+    /// already owns that content, nothing is transferred.
+    pub sha256: Option<String>,
+    /// An opaque key naming this local file (path, size, modification
+    /// time); a later upload with the same key resumes the same session.
+    pub resume_key: Option<String>,
+}
+
+/// What to do after [`UploadBegin`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum UploadStart {
+    /// Send the bytes from `offset` on, in chunks, then finish.
+    Transfer {
+        /// The upload session.
+        upload_id: String,
+        /// Bytes the daemon already holds; send from here.
+        offset: u64,
+    },
+    /// Nothing to send: the caller already owns this content.
+    Done {
+        /// The stored file.
+        file: FileInfo,
+    },
+}
+
+/// How `file_list` orders files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileSort {
+    /// Newest first.
+    #[default]
+    Created,
+    /// By name.
+    Name,
+    /// Largest first.
+    Size,
 }

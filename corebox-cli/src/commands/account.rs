@@ -164,7 +164,11 @@ pub fn profile(app: &App, command: ProfileCommand) -> Result<(), CliError> {
             match app.out.mode() {
                 Mode::Json => app.out.json(&user),
                 Mode::Quiet => app.out.stdout(&output::sanitize(&user.username)),
-                Mode::Human => app.out.stdout(&fields(&user_rows(&user))),
+                Mode::Human => {
+                    let mut rows = user_rows(&user);
+                    rows.push(("storage", storage(&user)));
+                    app.out.stdout(&fields(&rows))
+                }
             }
         }
         ProfileCommand::Set {
@@ -289,8 +293,19 @@ fn user_rows(user: &UserInfo) -> Vec<(&'static str, String)> {
     rows
 }
 
+/// Storage in use and the quota: `1.2 GiB of 10 GiB used`, or
+/// `1.2 GiB used, no quota`.
+fn storage(user: &UserInfo) -> String {
+    let used = output::size(user.used_bytes);
+    match user.quota_bytes {
+        Some(quota) => format!("{used} of {} used", output::size(quota)),
+        None => format!("{used} used, no quota"),
+    }
+}
+
 fn whoami_fields(who: &WhoAmI) -> String {
     let mut rows = user_rows(&who.user);
+    rows.push(("storage", storage(&who.user)));
     let token = &who.token;
     let kind = match (token.kind, &token.name) {
         (TokenKind::Api, Some(name)) => format!("api token '{name}'"),
@@ -319,6 +334,8 @@ mod tests {
                 display_name: Some("Alice".into()),
                 email: None,
                 created_at: 0,
+                quota_bytes: Some(10 << 30),
+                used_bytes: 1_288_490_188,
             },
             token: TokenInfo {
                 id: "t1".into(),
@@ -339,5 +356,12 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("expires       never\n"), "{text}");
+        assert!(
+            text.contains("storage       1.2 GiB of 10 GiB used\n"),
+            "{text}"
+        );
+        let mut unlimited = who.user.clone();
+        unlimited.quota_bytes = None;
+        assert_eq!(storage(&unlimited), "1.2 GiB used, no quota");
     }
 }

@@ -1,4 +1,4 @@
-//! `corebox admin ...`: other users' accounts and invite codes.
+//! `corebox admin ...`: other users' accounts, quotas and invite codes.
 //!
 //! The daemon decides who is an admin; these commands only ask. An invite
 //! code, like a new token, is printed once and never again.
@@ -39,6 +39,20 @@ pub fn run(app: &App, command: AdminCommand) -> Result<(), CliError> {
                 daemon.admin_set_disabled(name, true).await
             })?;
             changed(app, &user, "is disabled; their tokens no longer work")
+        }
+        AdminCommand::Users(UsersCommand::SetQuota { name, size }) => {
+            let user = call(app, |daemon| async move {
+                daemon.admin_set_quota(name, size.0).await
+            })?;
+            let what = match user.quota_bytes {
+                Some(quota) => format!(
+                    "may now store {} ({} used)",
+                    output::size(quota),
+                    output::size(user.used_bytes)
+                ),
+                None => format!("has no quota now ({} used)", output::size(user.used_bytes)),
+            };
+            changed(app, &user, &what)
         }
         AdminCommand::Users(UsersCommand::Enable { name }) => {
             let user = call(app, |daemon| async move {
@@ -112,6 +126,9 @@ fn user_table(users: &[UserInfo]) -> String {
                 user.username.clone(),
                 user.role.to_string(),
                 if user.disabled { "disabled" } else { "active" }.to_owned(),
+                user.quota_bytes
+                    .map_or_else(|| "none".to_owned(), output::size),
+                output::size(user.used_bytes),
                 timestamp(user.created_at),
                 user.display_name.clone().unwrap_or_default(),
                 user.email.clone().unwrap_or_default(),
@@ -123,6 +140,8 @@ fn user_table(users: &[UserInfo]) -> String {
             "USERNAME",
             "ROLE",
             "STATUS",
+            "QUOTA",
+            "USED",
             "CREATED",
             "DISPLAY NAME",
             "EMAIL",
@@ -146,11 +165,16 @@ mod tests {
             display_name: None,
             email: Some("bob@example.com".into()),
             created_at: 0,
+            quota_bytes: Some(10 << 30),
+            used_bytes: 1536,
         };
         let text = user_table(&[user]);
         assert_eq!(
             text.lines().nth(1),
-            Some("bob       user  disabled  1970-01-01T00:00:00Z                bob@example.com")
+            Some(
+                "bob       user  disabled  10 GiB  1.5 KiB  1970-01-01T00:00:00Z                \
+                 bob@example.com"
+            )
         );
     }
 }

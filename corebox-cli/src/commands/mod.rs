@@ -2,8 +2,11 @@
 //!
 //! [`dispatch`] hands a parsed command line to the module for its group:
 //! `account` (signup, login, logout, whoami, passwd, profile, account),
-//! `tokens` and `admin`. They share an [`App`]: the target daemon, the
-//! output mode, the environment and a runtime to run calls on.
+//! `upload`, `download`, `files` (ls, info, rename, rm, grant,
+//! revoke-grant), `tokens` and `admin`. They share an [`App`]: the target
+//! daemon, the output mode, the environment and a runtime to run calls on.
+//! Commands that act on several files and go on past a failure count their
+//! outcomes in a [`Batch`].
 //!
 //! Commands gather their input (prompts, stdin) before connecting, outside
 //! the runtime, so a blocking read never stalls the connection's tasks and
@@ -11,7 +14,10 @@
 
 mod account;
 mod admin;
+mod download;
+mod files;
 mod tokens;
+mod upload;
 
 use std::future::Future;
 
@@ -157,11 +163,83 @@ pub fn dispatch(cli: Cli, env: Environment) -> Result<(), CliError> {
         Command::Login(args) => account::login(&app, args),
         Command::Logout => account::logout(&app),
         Command::Whoami => account::whoami(&app),
+        Command::Upload(args) => upload::run(&app, args),
+        Command::Download(args) => download::run(&app, args),
+        Command::Ls(args) => files::ls(&app, args),
+        Command::Info { id } => files::info(&app, id),
+        Command::Rename { id, name } => files::rename(&app, id, name),
+        Command::Rm { ids } => files::rm(&app, ids),
+        Command::Grant(args) => files::grant(&app, args),
+        Command::RevokeGrant(args) => files::revoke_grant(&app, args),
         Command::Passwd(args) => account::passwd(&app, args),
         Command::Profile(command) => account::profile(&app, command),
         Command::Account(command) => account::account(&app, command),
         Command::Token(command) => tokens::run(&app, command),
         Command::Admin(command) => admin::run(&app, command),
+    }
+}
+
+/// The outcomes of a command that acts on several files, one after
+/// another, and goes on past a failure.
+///
+/// With one file, its failure is the command's error, printed once by
+/// `lib.rs`. With several, each failure is reported as it happens and the
+/// command ends with a summary carrying the first failure's exit kind. A
+/// lost connection stops the loop: the files left would fail the same way.
+#[derive(Debug)]
+pub struct Batch {
+    count: usize,
+    verb: &'static str,
+    succeeded: usize,
+    first: Option<CliError>,
+}
+
+impl Batch {
+    /// A batch of `count` files; `verb` completes "files were not ...".
+    pub fn new(count: usize, verb: &'static str) -> Batch {
+        Batch {
+            count,
+            verb,
+            succeeded: 0,
+            first: None,
+        }
+    }
+
+    /// Counts a file done.
+    pub fn succeed(&mut self) {
+        self.succeeded += 1;
+    }
+
+    /// Counts a failure and, with several files, reports it now through
+    /// `report`. Returns whether to stop: the connection is gone.
+    pub fn fail(&mut self, error: CliError, report: impl FnOnce(&str)) -> bool {
+        if self.count > 1 {
+            report(error.message());
+        }
+        let stop = matches!(error.exit(), Exit::Unreachable | Exit::Protocol);
+        self.first.get_or_insert(error);
+        stop
+    }
+
+    /// The command's result.
+    ///
+    /// # Errors
+    ///
+    /// The failure of a single file, or a summary with the first failure's
+    /// kind.
+    pub fn finish(self) -> Result<(), CliError> {
+        let Some(first) = self.first else {
+            return Ok(());
+        };
+        if self.count == 1 {
+            return Err(first);
+        }
+        let missed = self.count.saturating_sub(self.succeeded);
+        let were = if missed == 1 { "was" } else { "were" };
+        Err(CliError::new(
+            first.exit(),
+            format!("{missed} of {} files {were} not {}", self.count, self.verb),
+        ))
     }
 }
 
@@ -176,6 +254,41 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn batch_of_one_returns_its_error_unchanged() {
+        let mut batch = Batch::new(1, "removed");
+        let mut reported = Vec::new();
+        let stop = batch.fail(CliError::new(Exit::NotFound, "no file x"), |text| {
+            reported.push(text.to_owned())
+        });
+        assert!(!stop);
+        assert!(reported.is_empty(), "printed once, by lib.rs");
+        let error = batch.finish().expect_err("fails");
+        assert_eq!(error.message(), "no file x");
+        assert_eq!(error.exit(), Exit::NotFound);
+    }
+
+    #[test]
+    fn batch_summary_keeps_the_first_failure_kind() {
+        let mut batch = Batch::new(4, "uploaded");
+        let mut reported = Vec::new();
+        batch.succeed();
+        batch.fail(CliError::new(Exit::NotFound, "first"), |text| {
+            reported.push(text.to_owned())
+        });
+        batch.succeed();
+        let stop = batch.fail(CliError::new(Exit::Unreachable, "gone"), |text| {
+            reported.push(text.to_owned())
+        });
+        assert!(stop, "a lost connection stops the loop");
+        assert_eq!(reported, ["first", "gone"]);
+        let error = batch.finish().expect_err("fails");
+        assert_eq!(error.exit(), Exit::NotFound);
+        assert_eq!(error.message(), "2 of 4 files were not uploaded");
+
+        assert!(Batch::new(3, "removed").finish().is_ok());
+    }
 
     #[test]
     fn lifetimes_round_up_to_whole_seconds() {

@@ -148,12 +148,23 @@ pub struct Accounts {
     db: Db,
     auth: Arc<Auth>,
     signup: SignupMode,
+    default_quota: Option<u64>,
 }
 
 impl Accounts {
     /// The subsystem over `db`, hashing through `auth`.
-    pub fn new(db: Db, auth: Arc<Auth>, signup: SignupMode) -> Accounts {
-        Accounts { db, auth, signup }
+    pub fn new(
+        db: Db,
+        auth: Arc<Auth>,
+        signup: SignupMode,
+        default_quota: Option<u64>,
+    ) -> Accounts {
+        Accounts {
+            db,
+            auth,
+            signup,
+            default_quota,
+        }
     }
 
     /// Makes an account. The first account becomes admin whatever the
@@ -214,11 +225,11 @@ impl Accounts {
     ///
     /// Database failures.
     pub async fn profile(&self, actor: &Actor) -> Result<UserInfo, AccountsError> {
-        let id = actor.user_id;
+        let (id, default_quota) = (actor.user_id, self.default_quota);
         self.db
             .read(move |conn| {
                 store::user_by_id(conn, id)?
-                    .map(|user| user.info())
+                    .map(|user| user.info(default_quota))
                     .ok_or(AccountsError::Auth(AuthError::TokenInvalid))
             })
             .await
@@ -246,7 +257,7 @@ impl Accounts {
         if let Some(Some(email)) = &email {
             check_email(email)?;
         }
-        let id = actor.user_id;
+        let (id, default_quota) = (actor.user_id, self.default_quota);
         self.db
             .write(move |conn| {
                 let tx = conn.transaction()?;
@@ -258,7 +269,7 @@ impl Accounts {
                 )?;
                 let user = store::user_by_id(&tx, id)?.ok_or(AuthError::TokenInvalid)?;
                 tx.commit()?;
-                Ok(user.info())
+                Ok(user.info(default_quota))
             })
             .await
     }
@@ -304,7 +315,10 @@ impl Accounts {
             .db
             .read(|conn| Ok::<_, AccountsError>(store::all_users(conn)?))
             .await?;
-        Ok(users.iter().map(UserRecord::info).collect())
+        Ok(users
+            .iter()
+            .map(|user| user.info(self.default_quota))
+            .collect())
     }
 
     /// Changes a user's role (admin only); the last enabled admin stays.
@@ -363,12 +377,33 @@ impl Accounts {
         .await
     }
 
+    /// Sets a user's own quota, or with `None` returns them to the
+    /// daemon's default (admin only). Files already stored stay even when
+    /// they exceed the new quota; further uploads are refused.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::NotAdmin`], [`AccountsError::UserNotFound`].
+    pub async fn set_quota(
+        &self,
+        actor: &Actor,
+        username: String,
+        quota: Option<u64>,
+    ) -> Result<UserInfo, AccountsError> {
+        actor.require_admin()?;
+        self.change_user(username, move |tx, user| {
+            Ok(store::set_quota(tx, user.id, quota)?)
+        })
+        .await
+    }
+
     async fn change_user<F>(&self, username: String, change: F) -> Result<UserInfo, AccountsError>
     where
         F: FnOnce(&rusqlite::Transaction<'_>, &UserRecord) -> Result<(), AccountsError>
             + Send
             + 'static,
     {
+        let default_quota = self.default_quota;
         self.db
             .write(move |conn| {
                 let tx = conn.transaction()?;
@@ -378,7 +413,7 @@ impl Accounts {
                 let user = store::user_by_id(&tx, user.id)?
                     .ok_or_else(|| AccountsError::UserNotFound(username.clone()))?;
                 tx.commit()?;
-                Ok(user.info())
+                Ok(user.info(default_quota))
             })
             .await
     }

@@ -22,11 +22,16 @@ pub struct UserRecord {
     pub created_at: i64,
     /// Argon2id PHC string.
     pub password_hash: String,
+    /// The user's own quota; `None` means the daemon's default applies.
+    pub quota_bytes: Option<u64>,
+    /// Bytes stored (the sum of the user's files' sizes).
+    pub used_bytes: u64,
 }
 
 impl UserRecord {
-    /// The public view of the account.
-    pub fn info(&self) -> UserInfo {
+    /// The public view of the account, with `default_quota` standing in
+    /// where the user has no quota of their own.
+    pub fn info(&self, default_quota: Option<u64>) -> UserInfo {
         UserInfo {
             username: self.username.clone(),
             role: self.role,
@@ -34,12 +39,17 @@ impl UserRecord {
             display_name: self.display_name.clone(),
             email: self.email.clone(),
             created_at: self.created_at,
+            quota_bytes: self.quota_bytes.or(default_quota),
+            used_bytes: self.used_bytes,
         }
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, username, role, disabled, display_name, email, created_at, password_hash";
+// The used-bytes column reads the files table: the one place outside
+// `files::store` that does, to list every user's usage in one query.
+const USER_COLUMNS: &str = "id, username, role, disabled, display_name, email, created_at, \
+     password_hash, quota_bytes, \
+     (SELECT coalesce(sum(size), 0) FROM files WHERE files.owner_id = users.id)";
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = row.get(2)?;
@@ -56,6 +66,8 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
         email: row.get(5)?,
         created_at: row.get(6)?,
         password_hash: row.get(7)?,
+        quota_bytes: row.get(8)?,
+        used_bytes: row.get(9)?,
     })
 }
 
@@ -160,6 +172,15 @@ pub fn set_role(conn: &Connection, id: i64, role: Role) -> rusqlite::Result<()> 
     conn.execute(
         "UPDATE users SET role = ?2 WHERE id = ?1",
         params![id, role.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Sets a user's own quota; `None` returns them to the default.
+pub fn set_quota(conn: &Connection, id: i64, quota: Option<u64>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET quota_bytes = ?2 WHERE id = ?1",
+        params![id, quota],
     )?;
     Ok(())
 }

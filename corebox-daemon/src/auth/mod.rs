@@ -144,6 +144,7 @@ pub struct Auth {
     hasher: Hasher,
     throttle: LoginThrottle,
     session_ttl: Duration,
+    default_quota: Option<u64>,
 }
 
 impl Auth {
@@ -156,6 +157,7 @@ impl Auth {
         db: Db,
         session_ttl: Duration,
         login_attempts_per_minute: NonZeroU32,
+        default_quota: Option<u64>,
     ) -> Result<Auth, AuthError> {
         let secret = db
             .write(|conn| Ok::<_, AuthError>(store::signing_secret(conn)?))
@@ -170,6 +172,7 @@ impl Auth {
             hasher,
             throttle: LoginThrottle::new(login_attempts_per_minute),
             session_ttl,
+            default_quota,
         })
     }
 
@@ -235,7 +238,7 @@ impl Auth {
             .await?;
         Ok(SessionGrant {
             token,
-            user: user.info(),
+            user: user.info(self.default_quota),
             session: row.info(&row.id),
         })
     }
@@ -331,7 +334,7 @@ impl Auth {
             .await?
             .ok_or(AuthError::TokenInvalid)?;
         Ok(WhoAmI {
-            user: user.info(),
+            user: user.info(self.default_quota),
             token: actor.token.info(&actor.token.id),
         })
     }

@@ -16,6 +16,7 @@ async fn setup() -> (tempfile::TempDir, Db, Auth, UserRecord) {
         db.clone(),
         Duration::from_secs(3600),
         NonZeroU32::new(3).expect("3"),
+        None,
     )
     .await
     .expect("auth");

@@ -9,6 +9,8 @@ use corebox_proto::{ApiError, ErrorCode};
 use crate::accounts::AccountsError;
 use crate::auth::AuthError;
 use crate::db::DbError;
+use crate::files::FilesError;
+use crate::storage::StorageError;
 
 fn internal(error: &dyn std::fmt::Display) -> ApiError {
     tracing::error!(%error, "call failed inside the daemon");
@@ -61,6 +63,45 @@ impl From<AccountsError> for ApiError {
             }
             AccountsError::Auth(error) => auth_error(error),
             AccountsError::Db(error) => internal(&error),
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            StorageError::UnknownUpload => ApiError::not_found(message),
+            StorageError::BadChunk(_)
+            | StorageError::Incomplete { .. }
+            | StorageError::HashMismatch { .. } => ApiError::invalid(message),
+            StorageError::Io(error) if error.raw_os_error() == Some(28) => {
+                tracing::error!(%error, "the disk is full");
+                ApiError::new(
+                    ErrorCode::LimitExceeded,
+                    "the daemon's disk is full: the upload was kept up to its last chunk, retry later",
+                )
+            }
+            StorageError::Io(error) => internal(&error),
+            StorageError::Db(error) => internal(&error),
+        }
+    }
+}
+
+impl From<FilesError> for ApiError {
+    fn from(error: FilesError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            FilesError::Invalid(_) => ApiError::invalid(message),
+            FilesError::NotFound | FilesError::UserNotFound(_) => ApiError::not_found(message),
+            FilesError::ReadOnly => ApiError::denied(message),
+            FilesError::TooLarge { .. } => ApiError::new(ErrorCode::TooLarge, message),
+            FilesError::QuotaExceeded { .. } | FilesError::DiskReserve { .. } => {
+                ApiError::new(ErrorCode::LimitExceeded, message)
+            }
+            FilesError::Storage(error) => error.into(),
+            FilesError::Auth(error) => auth_error(error),
+            FilesError::Db(error) => internal(&error),
         }
     }
 }

@@ -8,10 +8,12 @@
 use std::sync::{Arc, Mutex};
 
 use corebox_proto::types::{
-    CreatedToken, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant,
-    SignupRequest, TokenCreate, TokenInfo, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
+    Secret, SessionGrant, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart,
+    UserInfo, WhoAmI,
 };
 use corebox_proto::{ApiError, CoreBox};
+use serde_bytes::ByteBuf;
 use tarpc::context::Context;
 
 use crate::App;
@@ -120,6 +122,11 @@ impl CoreBox for Connection {
             .await?;
         tracing::info!(username = %actor.username, "account deleted");
         self.bind(None);
+        // The account's files went with it; free the content no one else
+        // refers to now rather than at the next sweep.
+        if let Err(error) = self.app.storage.collect_garbage().await {
+            tracing::warn!(%error, "cannot collect the deleted account's content yet");
+        }
         Ok(())
     }
 
@@ -169,5 +176,118 @@ impl CoreBox for Connection {
     async fn admin_invite_create(self, _: Context, request: InviteCreate) -> ApiResult<Invite> {
         let actor = self.actor().await?;
         Ok(self.app.accounts.create_invite(&actor, request).await?)
+    }
+
+    async fn admin_set_quota(
+        self,
+        _: Context,
+        username: String,
+        quota_bytes: Option<u64>,
+    ) -> ApiResult<UserInfo> {
+        let actor = self.actor().await?;
+        let user = self
+            .app
+            .accounts
+            .set_quota(&actor, username, quota_bytes)
+            .await?;
+        tracing::info!(by = %actor.username, username = %user.username, ?quota_bytes, "quota set");
+        Ok(user)
+    }
+
+    async fn upload_begin(self, _: Context, request: UploadBegin) -> ApiResult<UploadStart> {
+        let actor = self.actor().await?;
+        let (size, resumable) = (request.size, request.resume_key.is_some());
+        let start = self.app.files.begin_upload(&actor, request).await?;
+        match &start {
+            UploadStart::Transfer { offset: 0, .. } => {
+                tracing::debug!(username = %actor.username, size, resumable, "upload started");
+            }
+            UploadStart::Transfer { offset, .. } => {
+                tracing::debug!(username = %actor.username, size, offset, "upload resumed");
+            }
+            UploadStart::Done { file } => {
+                tracing::debug!(username = %actor.username, file = %file.id, "content already owned; nothing to transfer");
+            }
+        }
+        Ok(start)
+    }
+
+    async fn upload_chunk(
+        self,
+        _: Context,
+        upload_id: String,
+        offset: u64,
+        data: ByteBuf,
+    ) -> ApiResult<u64> {
+        let actor = self.actor().await?;
+        let held = self
+            .app
+            .files
+            .upload_chunk(&actor, &upload_id, offset, data.into_vec())
+            .await?;
+        tracing::debug!(offset, held, "chunk stored");
+        Ok(held)
+    }
+
+    async fn upload_finish(
+        self,
+        _: Context,
+        upload_id: String,
+        sha256: String,
+    ) -> ApiResult<FileInfo> {
+        let actor = self.actor().await?;
+        let file = self
+            .app
+            .files
+            .finish_upload(&actor, &upload_id, &sha256)
+            .await?;
+        tracing::info!(username = %actor.username, file = %file.id, size = file.size, "file stored");
+        Ok(file)
+    }
+
+    async fn upload_abort(self, _: Context, upload_id: String) -> ApiResult<()> {
+        let actor = self.actor().await?;
+        Ok(self.app.files.abort_upload(&actor, &upload_id).await?)
+    }
+
+    async fn file_list(self, _: Context, sort: FileSort) -> ApiResult<Vec<FileInfo>> {
+        let actor = self.actor().await?;
+        Ok(self.app.files.list(&actor, sort).await?)
+    }
+
+    async fn file_info(self, _: Context, id: String) -> ApiResult<FileInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.files.info(&actor, id).await?)
+    }
+
+    async fn file_read(self, _: Context, id: String, offset: u64, len: u32) -> ApiResult<ByteBuf> {
+        let actor = self.actor().await?;
+        let bytes = self.app.files.read(&actor, id, offset, len).await?;
+        Ok(ByteBuf::from(bytes))
+    }
+
+    async fn file_remove(self, _: Context, id: String) -> ApiResult<()> {
+        let actor = self.actor().await?;
+        Ok(self.app.files.remove(&actor, id).await?)
+    }
+
+    async fn file_rename(self, _: Context, id: String, name: String) -> ApiResult<FileInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.files.rename(&actor, id, name).await?)
+    }
+
+    async fn file_grant(self, _: Context, id: String, username: String) -> ApiResult<FileInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.files.grant(&actor, id, username).await?)
+    }
+
+    async fn file_revoke_grant(
+        self,
+        _: Context,
+        id: String,
+        username: String,
+    ) -> ApiResult<FileInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.files.revoke_grant(&actor, id, username).await?)
     }
 }

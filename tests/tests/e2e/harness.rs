@@ -274,6 +274,29 @@ impl Daemon {
         self.log_text.clone()
     }
 
+    /// Waits until the daemon logs a line containing `needle` (the log
+    /// since start counts), for at most `limit`. True when it did.
+    pub fn wait_for_log(&mut self, needle: &str, limit: Duration) -> bool {
+        if self.log_text.contains(needle) {
+            return true;
+        }
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.log_text.push_str(&line);
+                    self.log_text.push('\n');
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// Sends `signal` (a `kill` signal name) to the daemon.
     pub fn signal(&self, signal: &str) {
         let pid = self.child.as_ref().expect("running").id();
@@ -328,6 +351,15 @@ impl Daemon {
         run_cli(&self.socket(), home, args, stdin, env)
     }
 
+    /// The `corebox` binary with a scrubbed environment, pointed at this
+    /// daemon and `home`, for runs that need odd arguments.
+    pub fn cli_command(&self, home: &Home) -> Command {
+        let mut command = Command::new(binary("corebox"));
+        isolate(&mut command, home.path());
+        command.env("COREBOX_SOCKET", self.socket());
+        command
+    }
+
     /// Signs up `name` with `password` from `home`.
     pub fn signup(&self, home: &Home, name: &str, password: &str) -> Run {
         self.signup_with(home, name, password, &[])
@@ -362,6 +394,20 @@ impl Drop for Daemon {
             let _ = child.wait();
         }
     }
+}
+
+/// Starts the `corebox` binary against `socket` without waiting for it.
+pub fn spawn_cli(socket: &Path, home: &Home, args: &[&str]) -> Child {
+    let mut command = Command::new(binary("corebox"));
+    isolate(&mut command, home.path());
+    command
+        .env("COREBOX_SOCKET", socket)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("corebox spawns")
 }
 
 /// Runs the `corebox` binary against `socket`.

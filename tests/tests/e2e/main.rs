@@ -7,6 +7,8 @@ mod harness;
 mod accounts;
 mod admin;
 mod bad_input;
+mod files;
+mod files_protocol;
 mod lifecycle;
 mod protocol;
 mod tokens;

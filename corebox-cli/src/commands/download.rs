@@ -1,0 +1,257 @@
+//! `corebox download ID [-o PATH | -o -] [--force]`: fetching a stored
+//! file.
+//!
+//! The file's details come first (`file_info`), for its name, size and
+//! hash. Into a path, the bytes go to a temporary file in the target's
+//! directory; only when they hash to the expected SHA-256 is that file
+//! made durable and renamed into place, so the target never holds a partial
+//! or corrupt download, and an existing target is replaced only with
+//! `--force` (checked up front, and again by the rename itself). With
+//! `-o -` the bytes stream to stdout as they arrive, so a mismatch found at
+//! the end can only be reported: the output is then corrupt and the exit
+//! code says so.
+//!
+//! The argument is a file id today. Where the bytes come from is decided
+//! in [`run`] alone, so another kind of source can be told apart there.
+
+use std::fs::{self, File, Permissions};
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use corebox_proto::types::FileInfo;
+
+use super::App;
+use crate::args::DownloadArgs;
+use crate::client::Daemon;
+use crate::exit::{CliError, describe_io};
+use crate::output;
+use crate::transfer::progress::Progress;
+use crate::transfer::receive::{Sink, receive};
+
+/// The `-o` value that means stdout.
+const STDOUT: &str = "-";
+
+/// Where a download goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// Standard output.
+    Stdout,
+    /// A file at this path.
+    Path(PathBuf),
+}
+
+/// `corebox download`.
+///
+/// # Errors
+///
+/// Not logged in; an unknown id; a target that exists (without `--force`)
+/// or cannot be written; bytes that do not match the file's hash.
+pub fn run(app: &App, args: DownloadArgs) -> Result<(), CliError> {
+    let token = app.token()?;
+    let progress = Progress::for_terminal(app.out.mode());
+    app.block_on(async {
+        let (daemon, _) = app.session(&token).await?;
+        let file = daemon.file_info(args.id).await?;
+        match resolve_target(args.output.as_deref(), &file.name)? {
+            Target::Stdout => to_stdout(&daemon, &file, &progress).await,
+            Target::Path(path) => {
+                check_overwrite(&path, args.force)?;
+                to_path(&daemon, &file, &path, args.force, &progress).await?;
+                app.out.note(&format!(
+                    "saved {} to {}",
+                    output::sanitize(&file.id),
+                    shown(&path)
+                ));
+                Ok(())
+            }
+        }
+    })
+}
+
+/// Streams the file to stdout, then checks its hash.
+async fn to_stdout(daemon: &Daemon, file: &FileInfo, progress: &Progress) -> Result<(), CliError> {
+    let bar = progress.file(&file.name, file.size);
+    let hash = receive(daemon, file, Sink::Stdout, "stdout", &bar).await?;
+    bar.done();
+    if !hash.eq_ignore_ascii_case(&file.sha256) {
+        return Err(CliError::failure(format!(
+            "the bytes of {} do not match its sha256, so the output is corrupt: download it \
+             again",
+            output::sanitize(&file.id)
+        )));
+    }
+    Ok(())
+}
+
+/// Downloads into a temporary file beside `path`, checks the hash, makes
+/// it durable and moves it into place.
+async fn to_path(
+    daemon: &Daemon,
+    file: &FileInfo,
+    path: &Path,
+    force: bool,
+    progress: &Progress,
+) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let write_error = |error: io::Error| {
+        CliError::failure(format!(
+            "cannot save to '{}': {}: pass -o with a writable path",
+            shown(path),
+            describe_io(&error)
+        ))
+    };
+    // Mode 0666 less the umask, as for any new file; tempfile's default
+    // (0600) would otherwise stay on the downloaded file.
+    let temp = tempfile::Builder::new()
+        .prefix(".corebox-download-")
+        .suffix(".part")
+        .permissions(Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(write_error)?;
+    let writer = temp.as_file().try_clone().map_err(write_error)?;
+
+    let bar = progress.file(&file.name, file.size);
+    let label = format!("'{}'", shown(path));
+    let hash = receive(daemon, file, Sink::File(writer), &label, &bar).await?;
+    if !hash.eq_ignore_ascii_case(&file.sha256) {
+        // Dropping `temp` deletes it.
+        return Err(CliError::failure(format!(
+            "the bytes of {} do not match its sha256, so nothing was saved: download it again",
+            output::sanitize(&file.id)
+        )));
+    }
+    bar.label(&format!("{} (saving)", file.name));
+    temp.as_file().sync_all().map_err(write_error)?;
+    let persisted = if force {
+        temp.persist(path).map(drop)
+    } else {
+        temp.persist_noclobber(path).map(drop)
+    };
+    persisted.map_err(|error| {
+        if error.error.kind() == io::ErrorKind::AlreadyExists {
+            exists(path)
+        } else {
+            write_error(error.error)
+        }
+    })?;
+    // Makes the rename durable; the file itself already is.
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    bar.done();
+    Ok(())
+}
+
+/// Where to write, from `-o` and the file's stored name.
+///
+/// # Errors
+///
+/// A failure when the stored name is needed but cannot be a local file
+/// name.
+fn resolve_target(output: Option<&Path>, name: &str) -> Result<Target, CliError> {
+    match output {
+        Some(path) if path.as_os_str() == STDOUT => Ok(Target::Stdout),
+        Some(path) if path.is_dir() => Ok(Target::Path(path.join(local_name(name)?))),
+        Some(path) => Ok(Target::Path(path.to_path_buf())),
+        None => Ok(Target::Path(PathBuf::from(local_name(name)?))),
+    }
+}
+
+/// The stored name as a local file name. The daemon checks names too, but
+/// a granted file's name was chosen by another user: never let it climb
+/// out of the directory.
+fn local_name(name: &str) -> Result<&str, CliError> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+        return Err(CliError::failure(format!(
+            "the file's name '{}' cannot be used as a local file name: pass -o PATH",
+            output::sanitize(name)
+        )));
+    }
+    Ok(name)
+}
+
+/// Refuses to replace an existing path without `--force`, and a directory
+/// always.
+///
+/// # Errors
+///
+/// A failure naming the path and the fix.
+fn check_overwrite(path: &Path, force: bool) -> Result<(), CliError> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.is_dir() => Err(CliError::failure(format!(
+            "'{}' is a directory: pass -o with a file path",
+            shown(path)
+        ))),
+        Ok(_) if !force => Err(exists(path)),
+        // Missing is the usual case; any other problem shows when writing.
+        _ => Ok(()),
+    }
+}
+
+fn exists(path: &Path) -> CliError {
+    CliError::failure(format!(
+        "'{}' already exists: pass --force to replace it, or -o PATH to save elsewhere",
+        shown(path)
+    ))
+}
+
+fn shown(path: &Path) -> String {
+    output::sanitize(&path.to_string_lossy())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_defaults_to_the_name_here() {
+        assert_eq!(
+            resolve_target(None, "a.txt"),
+            Ok(Target::Path(PathBuf::from("a.txt")))
+        );
+        assert_eq!(
+            resolve_target(Some(Path::new("-")), "a.txt"),
+            Ok(Target::Stdout)
+        );
+        assert_eq!(
+            resolve_target(Some(Path::new("/no/such/out.bin")), "a.txt"),
+            Ok(Target::Path(PathBuf::from("/no/such/out.bin")))
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(
+            resolve_target(Some(dir.path()), "a.txt"),
+            Ok(Target::Path(dir.path().join("a.txt")))
+        );
+    }
+
+    #[test]
+    fn hostile_names_never_leave_the_directory() {
+        for name in ["", ".", "..", "../etc/passwd", "a/b", "nul\0"] {
+            assert!(resolve_target(None, name).is_err(), "{name:?}");
+        }
+        // An explicit path does not need the stored name.
+        assert!(resolve_target(Some(Path::new("out")), "..").is_ok());
+    }
+
+    #[test]
+    fn existing_paths_need_force() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.txt");
+        check_overwrite(&path, false).expect("missing is fine");
+        fs::write(&path, b"x").expect("write");
+        let error = check_overwrite(&path, false).expect_err("refused");
+        assert!(
+            error
+                .message()
+                .contains("a.txt' already exists: pass --force")
+        );
+        assert_eq!(error.exit().code(), 1);
+        check_overwrite(&path, true).expect("forced");
+        let error = check_overwrite(dir.path(), true).expect_err("directory");
+        assert!(error.message().contains("is a directory"));
+    }
+}

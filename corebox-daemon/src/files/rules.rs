@@ -1,0 +1,177 @@
+//! The rules every file operation applies: name checks, size limits and
+//! quotas, and the errors that say which rule was broken.
+
+use bytesize::ByteSize;
+use rusqlite::Connection;
+
+use crate::accounts::store as users;
+use crate::auth::AuthError;
+use crate::db::DbError;
+use crate::storage::store as storage_store;
+use crate::storage::{BlobId, StorageError};
+
+use super::store;
+
+/// Longest file name, in bytes.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Size limits that apply to every upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Quota for users without one of their own; `None` for no limit.
+    pub default_quota: Option<u64>,
+    /// Largest file accepted; `None` for no limit.
+    pub max_file_size: Option<u64>,
+    /// Free disk space that uploads must leave untouched.
+    pub disk_reserve: u64,
+}
+
+/// Failures of file operations.
+#[derive(Debug, thiserror::Error)]
+pub enum FilesError {
+    /// A name or other field breaks a rule.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such file for this caller.
+    #[error("no such file: see corebox ls")]
+    NotFound,
+    /// The caller may read the file but not change it.
+    #[error("this file was shared with you to read; only its owner can change it")]
+    ReadOnly,
+    /// No user by that name.
+    #[error("no user named '{0}'")]
+    UserNotFound(String),
+    /// The file is larger than the daemon accepts.
+    #[error("{size} is larger than the {max} this daemon accepts per file")]
+    TooLarge {
+        /// The file's size.
+        size: ByteSize,
+        /// The limit.
+        max: ByteSize,
+    },
+    /// The upload would exceed the user's quota.
+    #[error("storing {size} more would exceed your quota: {used} of {quota} in use")]
+    QuotaExceeded {
+        /// The file's size.
+        size: ByteSize,
+        /// Bytes in use, open uploads included.
+        used: ByteSize,
+        /// The quota.
+        quota: ByteSize,
+    },
+    /// The upload would eat into the disk's free-space reserve.
+    #[error(
+        "storing {size} would leave less than the {reserve} reserve free on disk ({available} free)"
+    )]
+    DiskReserve {
+        /// The file's size.
+        size: ByteSize,
+        /// Bytes free now.
+        available: ByteSize,
+        /// The reserve.
+        reserve: ByteSize,
+    },
+    /// Storage failure or refusal.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Authentication or permission failure.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Database failure.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<rusqlite::Error> for FilesError {
+    fn from(error: rusqlite::Error) -> FilesError {
+        FilesError::Db(DbError::Sqlite(error))
+    }
+}
+
+/// Checks a file name: 1 to 255 bytes, no `/`, NUL or other control
+/// characters, and not `.` or `..`.
+///
+/// # Errors
+///
+/// [`FilesError::Invalid`] saying what is wrong.
+pub fn check_name(name: &str) -> Result<(), FilesError> {
+    let problem = if name.is_empty() {
+        Some("a file name cannot be empty")
+    } else if name.len() > MAX_NAME_BYTES {
+        Some("a file name is at most 255 bytes")
+    } else if name.contains('/') {
+        Some("a file name cannot contain '/'")
+    } else if name.chars().any(char::is_control) {
+        Some("a file name cannot contain control characters")
+    } else if name == "." || name == ".." {
+        Some("a file name cannot be '.' or '..'")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(FilesError::Invalid(format!(
+            "{problem}: pass another with --name"
+        ))),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn parse_sha256(hex: &str) -> Result<BlobId, FilesError> {
+    BlobId::parse(hex)
+        .ok_or_else(|| FilesError::Invalid("a SHA-256 is 64 hexadecimal digits".to_owned()))
+}
+
+/// Refuses `size` more bytes for `owner` when it would pass their quota.
+pub(super) fn check_quota(
+    conn: &Connection,
+    owner: i64,
+    size: u64,
+    default_quota: Option<u64>,
+) -> Result<(), FilesError> {
+    let user = users::user_by_id(conn, owner)?.ok_or(AuthError::TokenInvalid)?;
+    let Some(quota) = user.quota_bytes.or(default_quota) else {
+        return Ok(());
+    };
+    let used = store::used_bytes(conn, owner)? + storage_store::reserved_bytes(conn, owner)?;
+    if used.saturating_add(size) > quota {
+        return Err(FilesError::QuotaExceeded {
+            size: ByteSize(size),
+            used: ByteSize(used),
+            quota: ByteSize(quota),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_rules() {
+        for good in [
+            "a",
+            "report.pdf",
+            "with space.txt",
+            "ünïcødé.txt",
+            "..hidden",
+            &"n".repeat(255),
+        ] {
+            check_name(good).unwrap_or_else(|e| panic!("{good:?}: {e}"));
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "../etc/passwd",
+            "nul\0byte",
+            "line\nbreak",
+            "\u{7f}",
+            &"n".repeat(256),
+        ] {
+            let error = check_name(bad).expect_err(bad);
+            assert!(error.to_string().contains("--name"), "{error}");
+        }
+    }
+}
