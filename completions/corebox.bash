@@ -61,6 +61,12 @@ _corebox() {
             corebox,rm)
                 cmd="corebox__subcmd__rm"
                 ;;
+            corebox,share)
+                cmd="corebox__subcmd__share"
+                ;;
+            corebox,shares)
+                cmd="corebox__subcmd__shares"
+                ;;
             corebox,signup)
                 cmd="corebox__subcmd__signup"
                 ;;
@@ -214,6 +220,12 @@ _corebox() {
             corebox__subcmd__help,rm)
                 cmd="corebox__subcmd__help__subcmd__rm"
                 ;;
+            corebox__subcmd__help,share)
+                cmd="corebox__subcmd__help__subcmd__share"
+                ;;
+            corebox__subcmd__help,shares)
+                cmd="corebox__subcmd__help__subcmd__shares"
+                ;;
             corebox__subcmd__help,signup)
                 cmd="corebox__subcmd__help__subcmd__signup"
                 ;;
@@ -259,6 +271,15 @@ _corebox() {
             corebox__subcmd__help__subcmd__profile,show)
                 cmd="corebox__subcmd__help__subcmd__profile__subcmd__show"
                 ;;
+            corebox__subcmd__help__subcmd__shares,ls)
+                cmd="corebox__subcmd__help__subcmd__shares__subcmd__ls"
+                ;;
+            corebox__subcmd__help__subcmd__shares,revoke)
+                cmd="corebox__subcmd__help__subcmd__shares__subcmd__revoke"
+                ;;
+            corebox__subcmd__help__subcmd__shares,stats)
+                cmd="corebox__subcmd__help__subcmd__shares__subcmd__stats"
+                ;;
             corebox__subcmd__help__subcmd__token,create)
                 cmd="corebox__subcmd__help__subcmd__token__subcmd__create"
                 ;;
@@ -285,6 +306,33 @@ _corebox() {
                 ;;
             corebox__subcmd__profile__subcmd__help,show)
                 cmd="corebox__subcmd__profile__subcmd__help__subcmd__show"
+                ;;
+            corebox__subcmd__shares,help)
+                cmd="corebox__subcmd__shares__subcmd__help"
+                ;;
+            corebox__subcmd__shares,list)
+                cmd="corebox__subcmd__shares__subcmd__ls"
+                ;;
+            corebox__subcmd__shares,ls)
+                cmd="corebox__subcmd__shares__subcmd__ls"
+                ;;
+            corebox__subcmd__shares,revoke)
+                cmd="corebox__subcmd__shares__subcmd__revoke"
+                ;;
+            corebox__subcmd__shares,stats)
+                cmd="corebox__subcmd__shares__subcmd__stats"
+                ;;
+            corebox__subcmd__shares__subcmd__help,help)
+                cmd="corebox__subcmd__shares__subcmd__help__subcmd__help"
+                ;;
+            corebox__subcmd__shares__subcmd__help,ls)
+                cmd="corebox__subcmd__shares__subcmd__help__subcmd__ls"
+                ;;
+            corebox__subcmd__shares__subcmd__help,revoke)
+                cmd="corebox__subcmd__shares__subcmd__help__subcmd__revoke"
+                ;;
+            corebox__subcmd__shares__subcmd__help,stats)
+                cmd="corebox__subcmd__shares__subcmd__help__subcmd__stats"
                 ;;
             corebox__subcmd__token,create)
                 cmd="corebox__subcmd__token__subcmd__create"
@@ -320,7 +368,7 @@ _corebox() {
 
     case "${cmd}" in
         corebox)
-            opts="-q -h -V --socket --json --quiet --help --version signup login logout whoami upload download ls list info rename rm grant revoke-grant passwd profile account token admin help"
+            opts="-q -h -V --socket --json --quiet --help --version signup login logout whoami upload download ls list info rename rm grant revoke-grant share shares passwd profile account token admin help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -998,7 +1046,7 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__download)
-            opts="-o -q -h -V --output --force --socket --json --quiet --help --version"
+            opts="-o -q -h -V --output --force --password-stdin --socket --json --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1068,7 +1116,7 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__help)
-            opts="signup login logout whoami upload download ls info rename rm grant revoke-grant passwd profile account token admin help"
+            opts="signup login logout whoami upload download ls info rename rm grant revoke-grant share shares passwd profile account token admin help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1420,6 +1468,76 @@ _corebox() {
         corebox__subcmd__help__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__share)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__shares)
+            opts="ls revoke stats"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__shares__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__shares__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__shares__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1924,6 +2042,229 @@ _corebox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        corebox__subcmd__share)
+            opts="-q -h -V --expires --max-downloads --password --password-stdin --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-downloads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares)
+            opts="-q -h -V --socket --json --quiet --help --version ls list revoke stats help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares__subcmd__help)
+            opts="ls revoke stats help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares__subcmd__ls)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares__subcmd__revoke)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shares__subcmd__stats)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         corebox__subcmd__signup)
             opts="-q -h -V --username --invite --password-stdin --socket --json --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2156,13 +2497,21 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__upload)
-            opts="-q -h -V --name --socket --json --quiet --help --version"
+            opts="-q -h -V --name --share --expires --max-downloads --password --password-stdin --socket --json --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-downloads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

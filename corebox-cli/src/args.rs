@@ -3,13 +3,15 @@
 //! This file owns the shape of the `corebox` command: its options,
 //! subcommands and help texts, and the parsers for values that clap can check
 //! on its own (scope lists, durations, roles). The file commands' arguments
-//! are in `args/files.rs`. The same definition, with
+//! are in `args/files.rs`, the share commands' in `args/shares.rs`. The
+//! same definition, with
 //! the environment and exit-code tables that `lib.rs` appends to the long
 //! help, drives `--help`, the shell completions and the man pages, so help
 //! texts written here are what users read everywhere. What a command does
 //! lives in `commands/`.
 
 mod files;
+mod shares;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use corebox_proto::Scope;
 use corebox_proto::types::Role;
 
 pub use self::files::{DownloadArgs, GrantArgs, LsArgs, Quota, UploadArgs};
+pub use self::shares::{ShareArgs, ShareOptions, SharesCommand};
 
 const ABOUT: &str = "The command-line client of CoreBox, a self-hosted file and link box";
 
@@ -52,7 +55,12 @@ Environment:
                       keeps file hashes in $XDG_CACHE_HOME/corebox/hashes.json
                       and holds stdin there while uploading it
   TMPDIR              where stdin is held instead, when the cache directory
-                      is not writable";
+                      is not writable
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                      proxies for downloading share URLs
+  SSL_CERT_FILE, SSL_CERT_DIR
+                      certificates to trust for https share URLs instead of
+                      the system's";
 
 /// `corebox`: options that apply to every command, then the command.
 #[derive(Debug, Parser)]
@@ -103,9 +111,9 @@ pub enum Command {
     Logout,
     /// Show the account and token in use
     Whoami,
-    /// Upload files and print their ids
+    /// Upload files and print their ids (or share URLs, with --share)
     Upload(UploadArgs),
-    /// Download a file by id
+    /// Download a file by id, or a share URL
     Download(DownloadArgs),
     /// List your files and those granted to you
     #[command(visible_alias = "list")]
@@ -132,6 +140,11 @@ pub enum Command {
     Grant(GrantArgs),
     /// Take back a user's access to a file
     RevokeGrant(GrantArgs),
+    /// Make a public share link for a file and print its URL
+    Share(ShareArgs),
+    /// List, revoke and inspect share links
+    #[command(subcommand)]
+    Shares(SharesCommand),
     /// Change the password (ends every other session)
     Passwd(PasswdArgs),
     /// Show or change the profile

@@ -16,8 +16,8 @@ use corebox_proto::error::ApiResult;
 use corebox_proto::transport::{self, Endpoint, check_request_size};
 use corebox_proto::types::{
     CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
-    Secret, SessionGrant, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart,
-    UserInfo, WhoAmI,
+    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
+    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 use serde::Serialize;
 use serde_bytes::ByteBuf;
@@ -469,6 +469,57 @@ impl Daemon {
                 .file_revoke_grant(ctx(CALL_DEADLINE), id, username)
                 .await,
         )
+    }
+}
+
+/// Share-link calls.
+impl Daemon {
+    /// Makes a share link for one of the caller's files. A password is
+    /// hashed by the daemon, so this call gets the password deadline.
+    ///
+    /// # Errors
+    ///
+    /// Not found for an unknown id or another user's file, permission
+    /// denied for a file only granted to the caller, or a broken
+    /// connection.
+    pub async fn share_create(&self, request: ShareCreate) -> Result<ShareInfo, CliError> {
+        check(&(&request,))?;
+        settle(
+            self.client
+                .share_create(ctx(PASSWORD_DEADLINE), request)
+                .await,
+        )
+    }
+
+    /// The caller's live share links, newest first.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn share_list(&self) -> Result<Vec<ShareInfo>, CliError> {
+        settle(self.client.share_list(ctx(CALL_DEADLINE)).await)
+    }
+
+    /// Ends one of the caller's share links.
+    ///
+    /// # Errors
+    ///
+    /// Not found for an unknown token or another user's link; a broken
+    /// connection.
+    pub async fn share_revoke(&self, token: String) -> Result<(), CliError> {
+        check(&(&token,))?;
+        settle(self.client.share_revoke(ctx(CALL_DEADLINE), token).await)
+    }
+
+    /// A share link's counters and recent downloads.
+    ///
+    /// # Errors
+    ///
+    /// Not found for an unknown token or another user's link; a broken
+    /// connection.
+    pub async fn share_stats(&self, token: String) -> Result<ShareStats, CliError> {
+        check(&(&token,))?;
+        settle(self.client.share_stats(ctx(CALL_DEADLINE), token).await)
     }
 }
 

@@ -2,15 +2,22 @@
 //!
 //! Exit codes (the same table is printed by `corebox --help`):
 //!
-//! | code | meaning |
-//! |------|---------|
-//! | 0 | success |
-//! | 1 | failure: any other error, such as a full quota or a file that changed during upload; the message says what |
-//! | 2 | usage: a bad command line, or a needed value missing and no terminal to ask for it |
-//! | 3 | authentication or permission: not logged in, the token expired or was revoked, or the account may not do this |
-//! | 4 | not found: the user, token, invite or file named does not exist (or is not yours to see) |
-//! | 5 | daemon unreachable: nothing answers at the socket, it is not a corebox daemon, or it went away or is shutting down |
-//! | 6 | protocol mismatch: the daemon and this corebox speak different protocol versions |
+//! - 0 success
+//! - 1 failure: any other error, such as a full quota or a file that
+//!   changed during upload; the message says what
+//! - 2 usage: a bad command line, or a needed value missing and no terminal
+//!   to ask for it
+//! - 3 authentication or permission: not logged in, the token expired or
+//!   was revoked, the account may not do this, or a share's password was
+//!   wrong
+//! - 4 not found: the user, token, invite, file or share named does not
+//!   exist (or is not yours to see); a share URL that expired, was used up
+//!   or was revoked
+//! - 5 unreachable: nothing answers at the socket, it is not a corebox
+//!   daemon, or it went away or is shutting down; or a share URL's server
+//!   cannot be reached
+//! - 6 protocol mismatch: the daemon and this corebox speak different
+//!   protocol versions
 //!
 //! Clap's own errors (unknown options, missing arguments) exit with 2 before
 //! any of this code runs. Every other failure becomes a [`CliError`]: one
@@ -37,11 +44,13 @@ Exit codes:
   2  usage: a bad command line, or a needed value missing and no terminal to
      ask for it
   3  authentication or permission: not logged in, the token expired or was
-     revoked, or the account may not do this
-  4  not found: the user, token, invite or file named does not exist (or is
-     not yours to see)
-  5  daemon unreachable: nothing answers at the socket, it is not a corebox
-     daemon, or it went away or is shutting down
+     revoked, the account may not do this, or a share's password was wrong
+  4  not found: the user, token, invite, file or share named does not exist
+     (or is not yours to see); a share URL that expired, was used up or was
+     revoked
+  5  unreachable: nothing answers at the socket, it is not a corebox daemon,
+     or it went away or is shutting down; or a share URL's server cannot be
+     reached
   6  protocol mismatch: the daemon and this corebox speak different protocol
      versions";
 
@@ -56,7 +65,7 @@ pub enum Exit {
     Auth,
     /// The thing named does not exist (4).
     NotFound,
-    /// No daemon to talk to (5).
+    /// No daemon (or, for a share URL, no web server) to talk to (5).
     Unreachable,
     /// The daemon speaks another protocol version (6).
     Protocol,
@@ -157,6 +166,21 @@ impl CliError {
             exit: self.exit,
             message: format!("{context}: {}", self.message),
         }
+    }
+
+    /// A command line clap refused, as one line: clap's reason, its tip
+    /// when it has one (a similar subcommand, `--` before a value), and
+    /// the help of `command` (`corebox share`) to read.
+    pub fn from_clap(error: &clap::Error, command: &str) -> CliError {
+        let rendered = error.render().to_string();
+        let mut lines = rendered.lines().map(str::trim);
+        let first = lines.next().unwrap_or_default();
+        let mut message = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+        if let Some(tip) = lines.find_map(|line| line.strip_prefix("tip: ")) {
+            message.push_str(&format!(" ({tip})"));
+        }
+        message.push_str(&format!(": see '{command} --help'"));
+        CliError::usage(message)
     }
 
     /// A connection that could not be opened. `is_default_socket` says
@@ -280,7 +304,7 @@ fn lost_connection(error: &(dyn StdError + 'static)) -> CliError {
 /// The first I/O error in a chain, unwrapped down to the one that says what
 /// happened (transports wrap errors in `io::Error::other` layers), as its
 /// kind and a phrase. Without one, the deepest cause's text.
-fn cause_of(error: &(dyn StdError + 'static)) -> (Option<io::ErrorKind>, String) {
+pub fn cause_of(error: &(dyn StdError + 'static)) -> (Option<io::ErrorKind>, String) {
     let mut current = error;
     loop {
         if let Some(mut io_error) = current.downcast_ref::<io::Error>() {
@@ -300,7 +324,7 @@ fn cause_of(error: &(dyn StdError + 'static)) -> (Option<io::ErrorKind>, String)
 }
 
 /// The text with its first letter lowercased, unless it starts an acronym.
-fn lower_first(text: &str) -> String {
+pub fn lower_first(text: &str) -> String {
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
         (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => first
@@ -453,6 +477,27 @@ mod tests {
             "{}",
             error.message()
         );
+    }
+
+    #[test]
+    fn clap_errors_become_one_line_with_the_help_to_read() {
+        let error = crate::command()
+            .try_get_matches_from(["corebox", "share", "abc", "--max-downloads", "0"])
+            .expect_err("refused");
+        let error = CliError::from_clap(&error, "corebox share");
+        assert_eq!(error.exit(), Exit::Usage);
+        assert_eq!(
+            error.message(),
+            "invalid value '0' for '--max-downloads <N>': a link must allow at least 1 \
+             download: leave the option out for no limit: see 'corebox share --help'"
+        );
+        let error = crate::command()
+            .try_get_matches_from(["corebox", "uplod"])
+            .expect_err("refused");
+        let message = CliError::from_clap(&error, "corebox").message().to_owned();
+        assert!(!message.contains('\n'), "{message}");
+        assert!(message.contains("'upload'"), "{message}");
+        assert!(message.ends_with(": see 'corebox --help'"), "{message}");
     }
 
     #[test]

@@ -64,6 +64,17 @@ pub fn passwords_from_stdin(count: usize) -> Result<Vec<Secret>, CliError> {
     passwords_from(&mut io::stdin().lock(), count)
 }
 
+/// Reads one password, the first line of stdin.
+///
+/// # Errors
+///
+/// As [`passwords_from_stdin`].
+pub fn password_from_stdin() -> Result<Secret, CliError> {
+    passwords_from_stdin(1)?
+        .pop()
+        .ok_or_else(|| CliError::failure("no password on stdin: write it as the first line"))
+}
+
 /// Reads `count` passwords, one per line: the testable core of
 /// [`passwords_from_stdin`]. A line ends at `\n`; one `\r` before it is
 /// dropped too. The last line may lack its newline.

@@ -10,7 +10,7 @@
 //! error. The annotated sample is `corebox-daemon/config.sample.toml`.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -26,8 +26,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
     about = "The CoreBox daemon: accounts, files, links and jobs behind a local socket",
     long_about = "The CoreBox daemon: accounts, files, links and jobs behind a local socket.\n\n\
         Runs in the foreground with zero configuration: data under the platform's data \
-        directory, the socket under the runtime directory. Stop it with Ctrl-C or SIGTERM: \
-        it stops accepting, finishes the calls in flight and exits 0.",
+        directory, the socket under the runtime directory, and the public HTTP endpoint that \
+        serves share links on 127.0.0.1:8390. Stop it with Ctrl-C or SIGTERM: it stops \
+        accepting, finishes the calls in flight and exits 0.",
     after_help = "Settings come from defaults, then the config file, then COREBOX_<KEY> \
         environment variables (for example COREBOX_DATA_DIR, COREBOX_SIGNUP), then flags; \
         later sources win. Logs go to stderr; COREBOX_LOG sets the level \
@@ -43,10 +44,12 @@ pub struct Args {
     /// Unix socket the CLI connects to
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// Bind address of the public HTTP endpoint
+    /// Bind address of the public HTTP endpoint for share links (default 127.0.0.1:8390;
+    /// port 0 picks a free one)
     #[arg(long, value_name = "ADDR")]
     pub http: Option<SocketAddr>,
-    /// Base URL printed in public links (default: derived from --http)
+    /// Base URL printed in public links, for a reverse proxy in front (default:
+    /// http:// and the bound --http address)
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
     /// Log format on stderr
@@ -168,7 +171,8 @@ pub struct Config {
     pub socket: PathBuf,
     /// Bind address of the public HTTP endpoint.
     pub http: SocketAddr,
-    /// Base URL printed in public links; derived from `http` when empty.
+    /// Base URL printed in public links, without a trailing `/`; empty
+    /// means derived from the bound address (see [`Config::public_base`]).
     pub public_url: String,
     /// Log format on stderr.
     pub log_format: LogFormat,
@@ -189,6 +193,66 @@ pub struct Config {
     pub disk_reserve: Bytes,
     /// How long an unfinished upload is kept for resuming.
     pub upload_ttl: HumanDuration,
+    /// Requests each client may make per second on the public endpoint.
+    pub http_rate_per_second: u32,
+    /// Requests a client may make at once before the rate applies.
+    pub http_burst: u32,
+    /// Peers whose `X-Forwarded-For` header names the real client.
+    pub trusted_proxies: IpList,
+    /// How much of a visitor's address download records keep.
+    pub client_address: ClientAddress,
+}
+
+/// How much of a client address is kept in download and click records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientAddress {
+    /// The whole address.
+    Full,
+    /// The network only: IPv4 /24, IPv6 /48.
+    #[default]
+    Truncated,
+    /// Nothing.
+    None,
+}
+
+/// A list of IP addresses: a TOML array, or in the environment a
+/// comma-separated string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpList(pub Vec<IpAddr>);
+
+impl Serialize for IpList {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(ToString::to_string))
+    }
+}
+
+impl<'de> Deserialize<'de> for IpList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            List(Vec<String>),
+            Text(String),
+        }
+        let items = match Raw::deserialize(deserializer)? {
+            Raw::List(items) => items,
+            Raw::Text(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        };
+        items
+            .iter()
+            .map(|item| {
+                item.parse()
+                    .map_err(|_| serde::de::Error::custom(format!("'{item}' is not an IP address")))
+            })
+            .collect::<Result<_, _>>()
+            .map(IpList)
+    }
 }
 
 impl Default for Config {
@@ -214,12 +278,16 @@ impl Default for Config {
             max_file_size: ByteLimit(None),
             disk_reserve: Bytes(1 << 30),
             upload_ttl: HumanDuration(Duration::from_secs(24 * 3600)),
+            http_rate_per_second: 50,
+            http_burst: 100,
+            trusted_proxies: IpList::default(),
+            client_address: ClientAddress::Truncated,
         }
     }
 }
 
 /// The keys of [`Config`], for the environment overlay.
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 17] = [
     "data_dir",
     "socket",
     "http",
@@ -233,6 +301,10 @@ const KEYS: [&str; 13] = [
     "max_file_size",
     "disk_reserve",
     "upload_ttl",
+    "http_rate_per_second",
+    "http_burst",
+    "trusted_proxies",
+    "client_address",
 ];
 
 /// Why the configuration could not be loaded.
@@ -322,16 +394,43 @@ impl Config {
         if let Some(mode) = args.signup {
             config.signup = mode;
         }
-        if config.public_url.is_empty() {
-            config.public_url = format!("http://{}", config.http);
-        }
-        if config.login_attempts_per_minute == 0 {
+        config.public_url = config.public_url.trim_end_matches('/').to_owned();
+        let has_scheme = ["http://", "https://"]
+            .iter()
+            .any(|scheme| config.public_url.starts_with(scheme));
+        if !config.public_url.is_empty() && !has_scheme {
             return Err(ConfigError::Invalid {
-                origin: "login_attempts_per_minute".to_owned(),
-                message: "must be at least 1".to_owned(),
+                origin: "public_url".to_owned(),
+                message: format!("'{}' is not an http:// or https:// URL", config.public_url),
             });
         }
+        for (key, value) in [
+            (
+                "login_attempts_per_minute",
+                config.login_attempts_per_minute,
+            ),
+            ("http_rate_per_second", config.http_rate_per_second),
+            ("http_burst", config.http_burst),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    origin: key.to_owned(),
+                    message: "must be at least 1".to_owned(),
+                });
+            }
+        }
         Ok(config)
+    }
+
+    /// The base of public links: `public_url`, or `http://` and the address
+    /// the endpoint is bound to (which knows the port when `http` asked for
+    /// port 0).
+    pub fn public_base(&self, bound: SocketAddr) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.public_url.clone()
+        }
     }
 
     /// The SQLite database file.
@@ -416,7 +515,7 @@ mod tests {
             Duration::from_secs(7200),
             "file beats default"
         );
-        assert_eq!(config.public_url, "http://127.0.0.1:8390");
+        assert_eq!(config.public_base(config.http), "http://127.0.0.1:8390");
         assert_eq!(config.default_quota, ByteLimit(Some(10 << 30)));
         assert_eq!(config.disk_reserve, Bytes(0));
         assert_eq!(config.max_file_size, ByteLimit(None));

@@ -20,6 +20,7 @@ const READERS_KEPT: usize = 4;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/0001_accounts.sql")),
     M::up(include_str!("db/0002_files.sql")),
+    M::up(include_str!("db/0003_shares.sql")),
 ];
 
 /// Failures of the database layer.

@@ -3,11 +3,13 @@
 //!
 //! Subsystems, each owning its tables: [`accounts`] (users, roles,
 //! profiles, invites), [`auth`] (passwords, tokens, permission policy),
-//! [`storage`] (blob store, upload sessions, garbage collection) and
-//! [`files`] (file metadata, ownership, grants, quotas), over [`db`]
-//! (SQLite). The front door is [`rpc`] (the tarpc socket); it
-//! identifies the caller and calls a subsystem, which checks permissions
-//! itself. Arrows point down only: nothing below `rpc` knows about tarpc.
+//! [`storage`] (blob store, upload sessions, garbage collection),
+//! [`files`] (file metadata, ownership, grants, quotas) and [`shares`]
+//! (public links to files and their downloads), over [`db`] (SQLite). The
+//! front doors are [`rpc`] (the tarpc socket), which identifies the caller
+//! and calls a subsystem, which checks permissions itself, and [`http`]
+//! (the public endpoint for share links). Arrows point down only: nothing
+//! below a front door knows about tarpc or HTTP.
 
 pub mod accounts;
 pub mod auth;
@@ -15,9 +17,12 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod files;
+pub mod http;
 pub mod lock;
 pub mod logging;
+pub mod privacy;
 pub mod rpc;
+pub mod shares;
 pub mod storage;
 
 use std::io::Write;
@@ -37,6 +42,7 @@ use config::Config;
 use db::Db;
 use files::{Files, Limits};
 use lock::DataDirLock;
+use shares::{GuessThrottle, Shares};
 use storage::Storage;
 
 /// The daemon's shared state: configuration and subsystems.
@@ -52,6 +58,8 @@ pub struct App {
     pub storage: Arc<Storage>,
     /// File metadata, ownership and quotas.
     pub files: Files,
+    /// Share links and their downloads.
+    pub shares: Shares,
 }
 
 /// The clap definition of `corebox-daemon`, for generated docs.
@@ -61,14 +69,15 @@ pub fn command() -> clap::Command {
 
 /// Runs the daemon until SIGINT or SIGTERM, then shuts down gracefully.
 ///
-/// Prints one line to stdout once the socket accepts connections:
-/// `corebox-daemon ready: listening on unix:PATH`.
+/// Prints one line to stdout once the socket and the public endpoint
+/// accept connections:
+/// `corebox-daemon ready: listening on unix:PATH and http://ADDR`.
 ///
 /// # Errors
 ///
 /// Start-up failures: the data directory cannot be made or is held by
 /// another daemon, the database cannot be opened or migrated, the socket
-/// cannot be bound.
+/// or the HTTP address cannot be bound.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let data_dir = &config.data_dir;
     if !data_dir.exists() {
@@ -98,15 +107,33 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         max_file_size: config.max_file_size.0,
         disk_reserve: config.disk_reserve.0,
     };
-    let files = Files::new(db, Arc::clone(&storage), limits);
+    let files = Files::new(db.clone(), Arc::clone(&storage), limits);
     let socket = rpc::bind(&config.socket)?;
+    let web = http::Listener::bind(config.http)
+        .await
+        .with_context(|| format!("cannot listen for HTTP on {}", config.http))?;
+    let public_base = config.public_base(web.local_addr());
+    let shares = Shares::open(
+        db,
+        Arc::clone(&auth),
+        public_base.clone(),
+        config.client_address,
+        GuessThrottle::new(attempts),
+    )
+    .await?;
     let app = Arc::new(App {
         config,
         auth,
         accounts,
         storage,
         files,
+        shares,
     });
+    let public = Arc::new(http::Public::new(
+        Arc::clone(&app),
+        &public_base,
+        http::Metrics::install(),
+    ));
 
     // Watch for signals before announcing readiness: a SIGTERM sent right
     // after the ready line must start a graceful shutdown, not kill us.
@@ -119,9 +146,19 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         shutdown.clone(),
         tracker.clone(),
     ));
+    let web_address = web.local_addr();
+    let web_server = tokio::spawn(http::serve(
+        web,
+        http::router(Arc::clone(&public)),
+        public,
+        shutdown.clone(),
+        app.config.shutdown_grace.0,
+    ));
     let sweeper = tokio::spawn(sweep(Arc::clone(&app.storage), app.config.upload_ttl.0));
     tracing::info!(
         socket = %app.config.socket.display(),
+        http = %web_address,
+        public_url = %public_base,
         data_dir = %app.config.data_dir.display(),
         lock = %lock.path().display(),
         "listening"
@@ -129,7 +166,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,
-        "corebox-daemon ready: listening on unix:{}",
+        "corebox-daemon ready: listening on unix:{} and http://{web_address}",
         app.config.socket.display()
     )?;
     stdout.flush()?;
@@ -142,12 +179,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     sweeper.abort();
     tracker.close();
     let grace = app.config.shutdown_grace.0;
-    if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+    // The HTTP server drains its own answers within the same grace.
+    let (calls, web) = tokio::join!(tokio::time::timeout(grace, tracker.wait()), web_server);
+    if calls.is_err() {
         tracing::warn!(
             ?grace,
             "calls still in flight after the grace period; stopping anyway"
         );
     }
+    web.context("HTTP server failed")?;
     tracing::info!("stopped");
     drop(lock);
     Ok(())

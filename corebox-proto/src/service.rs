@@ -10,8 +10,8 @@ use serde_bytes::ByteBuf;
 use crate::error::ApiResult;
 use crate::types::{
     CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
-    Secret, SessionGrant, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart,
-    UserInfo, WhoAmI,
+    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
+    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 
 /// The CoreBox RPC service.
@@ -79,4 +79,14 @@ pub trait CoreBox {
     async fn file_grant(id: String, username: String) -> ApiResult<FileInfo>;
     /// Takes read access away again.
     async fn file_revoke_grant(id: String, username: String) -> ApiResult<FileInfo>;
+
+    /// Makes a share link for one of the caller's files.
+    async fn share_create(request: ShareCreate) -> ApiResult<ShareInfo>;
+    /// The caller's share links (live ones; expired, exhausted and revoked
+    /// links are not listed), newest first.
+    async fn share_list() -> ApiResult<Vec<ShareInfo>>;
+    /// Ends one of the caller's share links.
+    async fn share_revoke(token: String) -> ApiResult<()>;
+    /// A share's counters and recent downloads.
+    async fn share_stats(token: String) -> ApiResult<ShareStats>;
 }

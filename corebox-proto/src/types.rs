@@ -300,3 +300,70 @@ pub enum FileSort {
     /// Largest first.
     Size,
 }
+
+/// Make a share link for a file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShareCreate {
+    /// The file to share (yours; a granted file cannot be re-shared).
+    pub file_id: String,
+    /// Seconds until the link stops working; `None` for never.
+    pub expires_in_secs: Option<u64>,
+    /// Completed downloads allowed; `None` for no limit.
+    pub max_downloads: Option<u64>,
+    /// A password visitors must give first.
+    pub password: Option<Secret>,
+}
+
+/// A share link, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareInfo {
+    /// The secret part of the URL (at least 128 random bits, base62).
+    pub token: String,
+    /// The full public URL.
+    pub url: String,
+    /// The shared file's id.
+    pub file_id: String,
+    /// The shared file's name.
+    pub file_name: String,
+    /// The shared file's size in bytes.
+    pub size: u64,
+    /// When it was made.
+    pub created_at: i64,
+    /// When it stops working, if ever.
+    pub expires_at: Option<i64>,
+    /// Completed downloads allowed, if limited.
+    pub max_downloads: Option<u64>,
+    /// Completed downloads so far.
+    pub downloads: u64,
+    /// Bytes served so far, partial downloads included.
+    pub bytes_served: u64,
+    /// Whether visitors need a password.
+    pub has_password: bool,
+}
+
+/// One visit that fetched a share's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareDownload {
+    /// When it ended.
+    pub at: i64,
+    /// Bytes sent.
+    pub bytes: u64,
+    /// Whether the download reached the end of the file.
+    pub completed: bool,
+    /// The client's address, whole or truncated as the daemon's privacy
+    /// setting allows; `None` when it keeps none.
+    pub client: Option<String>,
+    /// The User-Agent header, if sent.
+    pub user_agent: Option<String>,
+    /// The Referer header, if sent.
+    pub referrer: Option<String>,
+}
+
+/// A share with its recent downloads, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareStats {
+    /// The share.
+    pub share: ShareInfo,
+    /// The most recent downloads (at most 50), newest first.
+    pub recent: Vec<ShareDownload>,
+}

@@ -1,21 +1,35 @@
 //! The command-line shape of the file commands: upload, download, ls,
 //! info, rename, rm, grant and revoke-grant, and the parser for quota
-//! sizes. Part of the one clap definition in `args.rs`; what the commands
+//! sizes. Upload's share options are defined with the share commands, in
+//! `args/shares.rs`. Part of the one clap definition in `args.rs`; what the commands
 //! do is in `commands/`.
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum, ValueHint};
+use clap::{ArgGroup, Args, ValueEnum, ValueHint};
 use corebox_proto::types::FileSort;
+
+use super::ShareOptions;
 
 /// `corebox upload`.
 #[derive(Debug, Args)]
-#[command(after_help = "\
+#[command(
+    after_help = "\
 Prints each new file's id on stdout, one per line (with --json, one JSON
-object per line). Uploading a file again when it is unchanged sends
-nothing: its hash is remembered in hashes.json under the cache directory.
-An interrupted upload continues where it stopped when the same command is
-run again on the unchanged file.")]
+object per line). With --share, each file gets a share link and its URL is
+printed instead of the id (with --json, the object gains a \"share\"
+field), so URL=$(corebox upload f --share -q) works in a script. Uploading
+a file again when it is unchanged sends nothing: its hash is remembered in
+hashes.json under the cache directory. An interrupted upload continues
+where it stopped when the same command is run again on the unchanged
+file.",
+    group(
+        ArgGroup::new("share_options")
+            .args(["expires", "max_downloads", "password", "password_stdin"])
+            .multiple(true)
+            .requires("share")
+    )
+)]
 pub struct UploadArgs {
     /// Files to upload; - reads stdin, which then needs --name
     #[arg(required = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
@@ -25,13 +39,27 @@ pub struct UploadArgs {
     /// base name]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+
+    /// Make a share link for each file and print its URL instead of the id
+    #[arg(long)]
+    pub share: bool,
+
+    #[command(flatten)]
+    pub share_options: ShareOptions,
 }
 
 /// `corebox download`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+A share URL (http:// or https://) is downloaded over HTTP without logging
+in. When the link has a password, corebox asks for it on the terminal, or
+reads it with --password-stdin. An interrupted transfer is resumed where it
+stopped, and the bytes are checked against the SHA-256 the server names in
+its ETag.")]
 pub struct DownloadArgs {
-    /// The file's id, as 'corebox ls' shows it
-    pub id: String,
+    /// The file's id, as 'corebox ls' shows it, or a share URL
+    #[arg(value_name = "ID|URL")]
+    pub source: String,
 
     /// Where to save it: a file, a directory to save it in under its name,
     /// or - for stdout [default: its name in the current directory]
@@ -41,6 +69,11 @@ pub struct DownloadArgs {
     /// Replace PATH when it already exists
     #[arg(long)]
     pub force: bool,
+
+    /// For a share URL with a password: read it from the first line of
+    /// stdin instead of asking
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// `corebox ls`.

@@ -27,7 +27,7 @@ use crate::output::{self, Mode, fields, optional_timestamp, timestamp};
 pub fn signup(app: &App, args: SignupArgs) -> Result<(), CliError> {
     let username = input::username(args.username)?;
     let password = if args.password.password_stdin {
-        one_password_from_stdin()?
+        input::password_from_stdin()?
     } else {
         input::prompt_new_password("password: ", "password again: ")?
     };
@@ -52,7 +52,7 @@ pub fn signup(app: &App, args: SignupArgs) -> Result<(), CliError> {
 pub fn login(app: &App, args: LoginArgs) -> Result<(), CliError> {
     let username = input::username(args.username)?;
     let password = if args.password.password_stdin {
-        one_password_from_stdin()?
+        input::password_from_stdin()?
     } else {
         input::prompt_password("password: ")?
     };
@@ -224,7 +224,7 @@ pub fn account(app: &App, command: AccountCommand) -> Result<(), CliError> {
         }
     }
     let password = if password.password_stdin {
-        one_password_from_stdin()?
+        input::password_from_stdin()?
     } else {
         input::prompt_password("password: ")?
     };
@@ -234,12 +234,6 @@ pub fn account(app: &App, command: AccountCommand) -> Result<(), CliError> {
         "account '{username}' and everything it owned deleted"
     ));
     Ok(())
-}
-
-fn one_password_from_stdin() -> Result<Secret, CliError> {
-    input::passwords_from_stdin(1)?
-        .pop()
-        .ok_or_else(|| CliError::failure("no password on stdin: write it as the first line"))
 }
 
 /// What `--json` shows of a session grant: everything but the token.

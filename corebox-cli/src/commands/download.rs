@@ -11,8 +11,9 @@
 //! the end can only be reported: the output is then corrupt and the exit
 //! code says so.
 //!
-//! The argument is a file id today. Where the bytes come from is decided
-//! in [`run`] alone, so another kind of source can be told apart there.
+//! The argument may also be a share URL: [`run`] alone tells the two apart
+//! and hands URLs to `fetch.rs`, which saves through the same [`Staged`]
+//! file and target rules defined here.
 
 use std::fs::{self, File, Permissions};
 use std::io;
@@ -34,7 +35,7 @@ const STDOUT: &str = "-";
 
 /// Where a download goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Target {
+pub enum Target {
     /// Standard output.
     Stdout,
     /// A file at this path.
@@ -46,14 +47,23 @@ enum Target {
 /// # Errors
 ///
 /// Not logged in; an unknown id; a target that exists (without `--force`)
-/// or cannot be written; bytes that do not match the file's hash.
+/// or cannot be written; bytes that do not match the file's hash. For a
+/// URL, what `fetch::run` fails with.
 pub fn run(app: &App, args: DownloadArgs) -> Result<(), CliError> {
+    if crate::http::is_url(&args.source) {
+        return super::fetch::run(app, args);
+    }
+    if args.password_stdin {
+        return Err(CliError::usage(
+            "--password-stdin is for share URLs; a file id needs no password: leave it out",
+        ));
+    }
     let token = app.token()?;
     let progress = Progress::for_terminal(app.out.mode());
     app.block_on(async {
         let (daemon, _) = app.session(&token).await?;
-        let file = daemon.file_info(args.id).await?;
-        match resolve_target(args.output.as_deref(), &file.name)? {
+        let file = daemon.file_info(args.source).await?;
+        match resolve_target(args.output.as_deref(), local_name(&file.name))? {
             Target::Stdout => to_stdout(&daemon, &file, &progress).await,
             Target::Path(path) => {
                 check_overwrite(&path, args.force)?;
@@ -93,72 +103,137 @@ async fn to_path(
     force: bool,
     progress: &Progress,
 ) -> Result<(), CliError> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let write_error = |error: io::Error| {
-        CliError::failure(format!(
-            "cannot save to '{}': {}: pass -o with a writable path",
-            shown(path),
-            describe_io(&error)
-        ))
-    };
-    // Mode 0666 less the umask, as for any new file; tempfile's default
-    // (0600) would otherwise stay on the downloaded file.
-    let temp = tempfile::Builder::new()
-        .prefix(".corebox-download-")
-        .suffix(".part")
-        .permissions(Permissions::from_mode(0o666))
-        .tempfile_in(dir)
-        .map_err(write_error)?;
-    let writer = temp.as_file().try_clone().map_err(write_error)?;
-
+    let staged = Staged::beside(path)?;
     let bar = progress.file(&file.name, file.size);
     let label = format!("'{}'", shown(path));
-    let hash = receive(daemon, file, Sink::File(writer), &label, &bar).await?;
+    let hash = receive(daemon, file, Sink::File(staged.writer()?), &label, &bar).await?;
     if !hash.eq_ignore_ascii_case(&file.sha256) {
-        // Dropping `temp` deletes it.
+        // Dropping `staged` deletes it.
         return Err(CliError::failure(format!(
             "the bytes of {} do not match its sha256, so nothing was saved: download it again",
             output::sanitize(&file.id)
         )));
     }
     bar.label(&format!("{} (saving)", file.name));
-    temp.as_file().sync_all().map_err(write_error)?;
-    let persisted = if force {
-        temp.persist(path).map(drop)
-    } else {
-        temp.persist_noclobber(path).map(drop)
-    };
-    persisted.map_err(|error| {
-        if error.error.kind() == io::ErrorKind::AlreadyExists {
-            exists(path)
-        } else {
-            write_error(error.error)
-        }
-    })?;
-    // Makes the rename durable; the file itself already is.
-    if let Ok(dir) = File::open(dir) {
-        let _ = dir.sync_all();
-    }
+    staged.commit(force)?;
     bar.done();
     Ok(())
 }
 
-/// Where to write, from `-o` and the file's stored name.
+/// A download on its way to `path`: a temporary file in the same
+/// directory, deleted when dropped unless [`Staged::commit`] moved it into
+/// place.
+#[derive(Debug)]
+pub struct Staged {
+    temp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Staged {
+    /// Makes the temporary file in `path`'s directory, so that the final
+    /// rename stays on one file system.
+    ///
+    /// # Errors
+    ///
+    /// A failure naming the path when the directory is not writable.
+    pub fn beside(path: &Path) -> Result<Staged, CliError> {
+        // Mode 0666 less the umask, as for any new file; tempfile's default
+        // (0600) would otherwise stay on the downloaded file.
+        let temp = tempfile::Builder::new()
+            .prefix(".corebox-download-")
+            .suffix(".part")
+            .permissions(Permissions::from_mode(0o666))
+            .tempfile_in(parent_dir(path))
+            .map_err(|error| write_error(path, &error))?;
+        Ok(Staged {
+            temp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// A handle to write the bytes through (it shares the file's offset).
+    ///
+    /// # Errors
+    ///
+    /// A failure when the handle cannot be duplicated.
+    pub fn writer(&self) -> Result<File, CliError> {
+        self.temp
+            .as_file()
+            .try_clone()
+            .map_err(|error| write_error(&self.path, &error))
+    }
+
+    /// Makes the file durable and renames it to the target; an existing
+    /// target is replaced only when `force`.
+    ///
+    /// # Errors
+    ///
+    /// A failure when the target appeared meanwhile (without `force`) or
+    /// the file cannot be synced or renamed.
+    pub fn commit(self, force: bool) -> Result<(), CliError> {
+        let Staged { temp, path } = self;
+        temp.as_file()
+            .sync_all()
+            .map_err(|error| write_error(&path, &error))?;
+        let persisted = if force {
+            temp.persist(&path).map(drop)
+        } else {
+            temp.persist_noclobber(&path).map(drop)
+        };
+        persisted.map_err(|error| {
+            if error.error.kind() == io::ErrorKind::AlreadyExists {
+                exists(&path)
+            } else {
+                write_error(&path, &error.error)
+            }
+        })?;
+        // Makes the rename durable; the file itself already is.
+        if let Ok(dir) = File::open(parent_dir(&path)) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// The directory a path is in, `.` for a bare name.
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+fn write_error(path: &Path, error: &io::Error) -> CliError {
+    CliError::failure(format!(
+        "cannot save to '{}': {}: pass -o with a writable path",
+        shown(path),
+        describe_io(error)
+    ))
+}
+
+/// Where to write, from `-o` and the file's name: a name usable as a local
+/// file name, or the error to report when one is needed (no `-o`, or `-o`
+/// is a directory).
 ///
 /// # Errors
 ///
-/// A failure when the stored name is needed but cannot be a local file
-/// name.
-fn resolve_target(output: Option<&Path>, name: &str) -> Result<Target, CliError> {
+/// That error, when the name is needed.
+pub fn resolve_target(
+    output: Option<&Path>,
+    name: Result<&str, CliError>,
+) -> Result<Target, CliError> {
     match output {
         Some(path) if path.as_os_str() == STDOUT => Ok(Target::Stdout),
-        Some(path) if path.is_dir() => Ok(Target::Path(path.join(local_name(name)?))),
+        Some(path) if path.is_dir() => Ok(Target::Path(path.join(name?))),
         Some(path) => Ok(Target::Path(path.to_path_buf())),
-        None => Ok(Target::Path(PathBuf::from(local_name(name)?))),
+        None => Ok(Target::Path(PathBuf::from(name?))),
     }
+}
+
+/// Whether `-o` names a file outright (not stdout, not a directory), so
+/// that it can be checked before anything is fetched.
+pub fn explicit_path(output: Option<&Path>) -> Option<&Path> {
+    output.filter(|path| path.as_os_str() != STDOUT && !path.is_dir())
 }
 
 /// The stored name as a local file name. The daemon checks names too, but
@@ -180,7 +255,7 @@ fn local_name(name: &str) -> Result<&str, CliError> {
 /// # Errors
 ///
 /// A failure naming the path and the fix.
-fn check_overwrite(path: &Path, force: bool) -> Result<(), CliError> {
+pub fn check_overwrite(path: &Path, force: bool) -> Result<(), CliError> {
     match fs::symlink_metadata(path) {
         Ok(metadata) if metadata.is_dir() => Err(CliError::failure(format!(
             "'{}' is a directory: pass -o with a file path",
@@ -199,7 +274,8 @@ fn exists(path: &Path) -> CliError {
     ))
 }
 
-fn shown(path: &Path) -> String {
+/// A path for messages, safe for a terminal.
+pub fn shown(path: &Path) -> String {
     output::sanitize(&path.to_string_lossy())
 }
 
@@ -210,20 +286,20 @@ mod tests {
     #[test]
     fn target_defaults_to_the_name_here() {
         assert_eq!(
-            resolve_target(None, "a.txt"),
+            resolve_target(None, local_name("a.txt")),
             Ok(Target::Path(PathBuf::from("a.txt")))
         );
         assert_eq!(
-            resolve_target(Some(Path::new("-")), "a.txt"),
+            resolve_target(Some(Path::new("-")), local_name("a.txt")),
             Ok(Target::Stdout)
         );
         assert_eq!(
-            resolve_target(Some(Path::new("/no/such/out.bin")), "a.txt"),
+            resolve_target(Some(Path::new("/no/such/out.bin")), local_name("a.txt")),
             Ok(Target::Path(PathBuf::from("/no/such/out.bin")))
         );
         let dir = tempfile::tempdir().expect("tempdir");
         assert_eq!(
-            resolve_target(Some(dir.path()), "a.txt"),
+            resolve_target(Some(dir.path()), local_name("a.txt")),
             Ok(Target::Path(dir.path().join("a.txt")))
         );
     }
@@ -231,10 +307,10 @@ mod tests {
     #[test]
     fn hostile_names_never_leave_the_directory() {
         for name in ["", ".", "..", "../etc/passwd", "a/b", "nul\0"] {
-            assert!(resolve_target(None, name).is_err(), "{name:?}");
+            assert!(resolve_target(None, local_name(name)).is_err(), "{name:?}");
         }
         // An explicit path does not need the stored name.
-        assert!(resolve_target(Some(Path::new("out")), "..").is_ok());
+        assert!(resolve_target(Some(Path::new("out")), local_name("..")).is_ok());
     }
 
     #[test]

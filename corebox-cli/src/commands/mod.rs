@@ -2,8 +2,9 @@
 //!
 //! [`dispatch`] hands a parsed command line to the module for its group:
 //! `account` (signup, login, logout, whoami, passwd, profile, account),
-//! `upload`, `download`, `files` (ls, info, rename, rm, grant,
-//! revoke-grant), `tokens` and `admin`. They share an [`App`]: the target
+//! `upload`, `download` (with `fetch` for share URLs), `files` (ls, info,
+//! rename, rm, grant, revoke-grant), `shares` (share, shares), `tokens` and
+//! `admin`. They share an [`App`]: the target
 //! daemon, the output mode, the environment and a runtime to run calls on.
 //! Commands that act on several files and go on past a failure count their
 //! outcomes in a [`Batch`].
@@ -15,7 +16,9 @@
 mod account;
 mod admin;
 mod download;
+mod fetch;
 mod files;
+mod shares;
 mod tokens;
 mod upload;
 
@@ -171,6 +174,8 @@ pub fn dispatch(cli: Cli, env: Environment) -> Result<(), CliError> {
         Command::Rm { ids } => files::rm(&app, ids),
         Command::Grant(args) => files::grant(&app, args),
         Command::RevokeGrant(args) => files::revoke_grant(&app, args),
+        Command::Share(args) => shares::share(&app, args),
+        Command::Shares(command) => shares::shares(&app, command),
         Command::Passwd(args) => account::passwd(&app, args),
         Command::Profile(command) => account::profile(&app, command),
         Command::Account(command) => account::account(&app, command),

@@ -11,6 +11,12 @@
 //! device) is first spooled to a temporary file, since the daemon needs the
 //! size up front; such uploads cannot be resumed.
 //!
+//! With `--share`, each stored file then gets a share link (the password,
+//! if any, is read once, before connecting, and used for every link), and
+//! its URL is printed instead of the id; `--json` adds the link to the
+//! file's object as `share`. A link that cannot be made fails that file,
+//! naming its id so it can be shared later with `corebox share ID`.
+//!
 //! Output: each new file's id on stdout (`--json`: one object per line),
 //! and in human mode a note per file on stderr. Files are uploaded one
 //! after another over one connection; a failed file is reported and the
@@ -22,8 +28,10 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use corebox_proto::types::{FileInfo, UploadBegin, UploadStart};
+use corebox_proto::types::{FileInfo, ShareInfo, UploadBegin, UploadStart};
+use serde::Serialize;
 
+use super::shares::{ShareSettings, limits};
 use super::{App, Batch};
 use crate::args::UploadArgs;
 use crate::client::Daemon;
@@ -42,12 +50,19 @@ const STDIN: &str = "-";
 ///
 /// # Errors
 ///
-/// A usage error for a bad combination of paths and `--name`; not logged
-/// in; the single file's failure, or a summary when several failed.
+/// A usage error for a bad combination of paths, `--name` and the share
+/// password; not logged in; the single file's failure, or a summary when
+/// several failed.
 pub fn run(app: &App, args: UploadArgs) -> Result<(), CliError> {
     let is_stdin = check_args(&args.paths, args.name.as_deref())?;
     let token = app.token()?;
-    // Input is gathered before connecting, as for every command.
+    // Input is gathered before connecting, as for every command: the share
+    // password first, since stdin may be the upload itself.
+    let share = if args.share {
+        Some(ShareSettings::read(args.share_options, is_stdin)?)
+    } else {
+        None
+    };
     let stdin = if is_stdin {
         Some(spool(io::stdin().lock(), "stdin")?)
     } else {
@@ -63,9 +78,11 @@ pub fn run(app: &App, args: UploadArgs) -> Result<(), CliError> {
             daemon: &daemon,
             progress: &progress,
             cache: HashCache::open_default(),
+            share: share.as_ref(),
         };
         if let (Some(spooled), Some(name)) = (stdin, args.name.clone()) {
-            match uploader.upload_spooled(spooled, name, "stdin").await {
+            let result = uploader.upload_spooled(spooled, name, "stdin").await;
+            match uploader.shared(result).await {
                 Ok(outcome) => uploader.report(&outcome)?,
                 Err(error) => {
                     batch.fail(error, output::message);
@@ -80,7 +97,7 @@ pub fn run(app: &App, args: UploadArgs) -> Result<(), CliError> {
         for (index, path) in args.paths.iter().enumerate() {
             let bars: Vec<&Bar> = total.iter().collect();
             let result = uploader.upload_path(path, args.name.clone(), &bars).await;
-            match result {
+            match uploader.shared(result).await {
                 Ok(outcome) => {
                     done_bytes += outcome.file.size;
                     batch.succeed();
@@ -177,6 +194,17 @@ struct Outcome {
     file: FileInfo,
     /// Whether bytes were sent (false: the daemon already held them).
     sent: bool,
+    /// Its share link, with `--share`.
+    share: Option<ShareInfo>,
+}
+
+/// What `--json` prints for a file uploaded with `--share`: the file's
+/// fields, plus the link.
+#[derive(Serialize)]
+struct SharedView<'a> {
+    #[serde(flatten)]
+    file: &'a FileInfo,
+    share: &'a ShareInfo,
 }
 
 /// What uploading needs across files.
@@ -185,6 +213,8 @@ struct Uploader<'a> {
     daemon: &'a Daemon,
     progress: &'a Progress,
     cache: HashCache,
+    /// The link to make for each file, with `--share`.
+    share: Option<&'a ShareSettings>,
 }
 
 impl Uploader<'_> {
@@ -285,7 +315,11 @@ impl Uploader<'_> {
                 for bar in bars {
                     bar.advance(size);
                 }
-                return Ok(Outcome { file, sent: false });
+                return Ok(Outcome {
+                    file,
+                    sent: false,
+                    share: None,
+                });
             }
             UploadStart::Transfer { upload_id, offset } => (upload_id, offset),
         };
@@ -305,25 +339,65 @@ impl Uploader<'_> {
             .await
             .map_err(|error| error.context(&context))?;
         bar.done();
-        Ok(Outcome { file, sent: true })
+        Ok(Outcome {
+            file,
+            sent: true,
+            share: None,
+        })
     }
 
-    /// Prints one stored file: its id (or JSON line) and a note.
+    /// Makes the share link for a stored file, with `--share`; anything
+    /// else passes through.
+    async fn shared(&self, result: Result<Outcome, CliError>) -> Result<Outcome, CliError> {
+        let Some(settings) = self.share else {
+            return result;
+        };
+        let mut outcome = result?;
+        let file = &outcome.file;
+        let share = self
+            .daemon
+            .share_create(settings.request(file.id.clone()))
+            .await
+            .map_err(|error| {
+                error.context(&format!(
+                    "uploaded '{}' as {}, but cannot share it",
+                    output::sanitize(&file.name),
+                    output::sanitize(&file.id)
+                ))
+            })?;
+        outcome.share = Some(share);
+        Ok(outcome)
+    }
+
+    /// Prints one stored file: its id, or its share URL with `--share`
+    /// (or a JSON line), and a note.
     fn report(&self, outcome: &Outcome) -> Result<(), CliError> {
         let file = &outcome.file;
         let out = &self.app.out;
+        let printed = match &outcome.share {
+            Some(share) => output::sanitize(&share.url),
+            None => output::sanitize(&file.id),
+        };
         self.progress.print(|| match out.mode() {
-            Mode::Json => out.json_line(file),
-            Mode::Quiet => out.stdout(&output::sanitize(&file.id)),
+            Mode::Json => match &outcome.share {
+                Some(share) => out.json_line(&SharedView { file, share }),
+                None => out.json_line(file),
+            },
+            Mode::Quiet => out.stdout(&printed),
             Mode::Human => {
-                out.stdout(&output::sanitize(&file.id))?;
+                out.stdout(&printed)?;
                 let how = if outcome.sent {
                     ""
                 } else {
                     ": already stored, nothing sent"
                 };
+                let shared = outcome
+                    .share
+                    .as_ref()
+                    .map(|share| format!("; shared: {}", limits(share)))
+                    .unwrap_or_default();
                 out.note(&format!(
-                    "uploaded {} ({}) as {}{how}",
+                    "uploaded {} ({}) as {}{how}{shared}",
                     output::sanitize(&file.name),
                     output::size(file.size),
                     output::sanitize(&file.id)

@@ -10,7 +10,7 @@
 //! caller's steps; this file only says what the bytes hashed to.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 
 use corebox_proto::types::FileInfo;
 use futures::StreamExt;
@@ -34,17 +34,45 @@ pub enum Sink {
 }
 
 impl Sink {
-    fn write_chunk(&mut self, data: &[u8]) -> io::Result<()> {
+    /// Writes all of `data`.
+    ///
+    /// # Errors
+    ///
+    /// The write's I/O error.
+    pub fn write_chunk(&mut self, data: &[u8]) -> io::Result<()> {
         match self {
             Sink::File(file) => file.write_all(data),
             Sink::Stdout => io::stdout().lock().write_all(data),
         }
     }
 
-    fn flush(&mut self) -> io::Result<()> {
+    /// Pushes out what is buffered (stdout); a file needs nothing.
+    ///
+    /// # Errors
+    ///
+    /// The flush's I/O error.
+    pub fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::File(_) => Ok(()),
             Sink::Stdout => io::stdout().lock().flush(),
+        }
+    }
+
+    /// Empties a file sink to write it again from the start.
+    ///
+    /// # Errors
+    ///
+    /// Always for stdout, whose bytes are already gone; the I/O error of
+    /// truncating a file.
+    pub fn rewind(&mut self) -> io::Result<()> {
+        match self {
+            Sink::File(file) => {
+                file.set_len(0)?;
+                file.seek(SeekFrom::Start(0)).map(drop)
+            }
+            Sink::Stdout => Err(io::Error::other(
+                "what was written to stdout cannot be undone",
+            )),
         }
     }
 }
@@ -134,7 +162,7 @@ fn write_and_hash(mut sink: Sink, mut chunks: mpsc::Receiver<ByteBuf>) -> io::Re
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Seek, SeekFrom};
+    use std::io::Read;
 
     use super::*;
 

@@ -74,13 +74,18 @@ fn token_from_row(row: &Row<'_>) -> rusqlite::Result<TokenRow> {
 
 /// The token signing key, made on first use.
 pub fn signing_secret(conn: &mut Connection) -> rusqlite::Result<Vec<u8>> {
+    named_secret(conn, SIGNING_KEY)
+}
+
+/// The daemon's 256-bit secret called `name`, made at random on first use
+/// and kept in the `secrets` table. Other subsystems use this for keys of
+/// their own (the shares' unlock cookies).
+pub fn named_secret(conn: &mut Connection, name: &str) -> rusqlite::Result<Vec<u8>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let existing: Option<Vec<u8>> = tx
-        .query_row(
-            "SELECT value FROM secrets WHERE name = ?1",
-            [SIGNING_KEY],
-            |row| row.get(0),
-        )
+        .query_row("SELECT value FROM secrets WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
         .optional()?;
     let secret = match existing {
         Some(secret) => secret,
@@ -88,7 +93,7 @@ pub fn signing_secret(conn: &mut Connection) -> rusqlite::Result<Vec<u8>> {
             let secret: [u8; 32] = rand::random();
             tx.execute(
                 "INSERT INTO secrets (name, value) VALUES (?1, ?2)",
-                params![SIGNING_KEY, secret.as_slice()],
+                params![name, secret.as_slice()],
             )?;
             secret.to_vec()
         }

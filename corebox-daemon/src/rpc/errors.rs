@@ -10,6 +10,7 @@ use crate::accounts::AccountsError;
 use crate::auth::AuthError;
 use crate::db::DbError;
 use crate::files::FilesError;
+use crate::shares::SharesError;
 use crate::storage::StorageError;
 
 fn internal(error: &dyn std::fmt::Display) -> ApiError {
@@ -102,6 +103,19 @@ impl From<FilesError> for ApiError {
             FilesError::Storage(error) => error.into(),
             FilesError::Auth(error) => auth_error(error),
             FilesError::Db(error) => internal(&error),
+        }
+    }
+}
+
+impl From<SharesError> for ApiError {
+    fn from(error: SharesError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            SharesError::Invalid(_) => ApiError::invalid(message),
+            SharesError::NotFound | SharesError::FileNotFound => ApiError::not_found(message),
+            SharesError::NotOwner => ApiError::denied(message),
+            SharesError::Auth(error) => auth_error(error),
+            SharesError::Db(error) => internal(&error),
         }
     }
 }

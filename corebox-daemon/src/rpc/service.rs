@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use corebox_proto::types::{
     CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
-    Secret, SessionGrant, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart,
-    UserInfo, WhoAmI,
+    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
+    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 use corebox_proto::{ApiError, CoreBox};
 use serde_bytes::ByteBuf;
@@ -289,5 +289,25 @@ impl CoreBox for Connection {
     ) -> ApiResult<FileInfo> {
         let actor = self.actor().await?;
         Ok(self.app.files.revoke_grant(&actor, id, username).await?)
+    }
+
+    async fn share_create(self, _: Context, request: ShareCreate) -> ApiResult<ShareInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.shares.create(&actor, request).await?)
+    }
+
+    async fn share_list(self, _: Context) -> ApiResult<Vec<ShareInfo>> {
+        let actor = self.actor().await?;
+        Ok(self.app.shares.list(&actor).await?)
+    }
+
+    async fn share_revoke(self, _: Context, token: String) -> ApiResult<()> {
+        let actor = self.actor().await?;
+        Ok(self.app.shares.revoke(&actor, token).await?)
+    }
+
+    async fn share_stats(self, _: Context, token: String) -> ApiResult<ShareStats> {
+        let actor = self.actor().await?;
+        Ok(self.app.shares.stats(&actor, token).await?)
     }
 }

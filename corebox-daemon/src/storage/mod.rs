@@ -18,6 +18,7 @@
 pub mod blobs;
 mod session;
 pub mod store;
+mod stream;
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -32,6 +33,7 @@ use crate::db::{Db, DbError};
 pub use blobs::{BlobId, BlobStore};
 use session::Session;
 use store::UploadRow;
+pub use stream::BlobStream;
 
 /// Failures of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -286,6 +288,19 @@ impl Storage {
             Ok(buf)
         })
         .await
+    }
+
+    /// Streams `len` bytes of blob `id` from `offset`, reading ahead on the
+    /// blocking pool. The blob is opened before this returns, so a missing
+    /// blob is an error here rather than in the middle of the stream.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors opening the blob (`NotFound` if it vanished from disk).
+    pub async fn read_stream(&self, id: &BlobId, offset: u64, len: u64) -> io::Result<BlobStream> {
+        let (store, id) = (Arc::clone(&self.blobs), id.clone());
+        let file = blocking(move || store.open_blob(&id)).await?;
+        Ok(BlobStream::spawn(file, offset, len))
     }
 
     /// Runs `commit`, a database write that removes rows and returns the

@@ -172,6 +172,8 @@ pub struct Daemon {
     log: mpsc::Receiver<String>,
     log_text: String,
     options: DaemonOptions,
+    /// The public HTTP endpoint's base URL, from the ready line.
+    http: Option<String>,
 }
 
 impl Daemon {
@@ -189,12 +191,21 @@ impl Daemon {
             home: Home::new(),
             log: mpsc::channel().1,
             log_text: String::new(),
+            http: None,
             options,
         };
         daemon
             .launch()
             .unwrap_or_else(|failure| panic!("daemon did not start: {failure}"));
         daemon
+    }
+
+    /// The public HTTP endpoint's base URL (`http://127.0.0.1:PORT`), as
+    /// the ready line gave it.
+    pub fn http_base(&self) -> &str {
+        self.http
+            .as_deref()
+            .expect("the ready line names the HTTP address")
     }
 
     /// The data directory.
@@ -216,6 +227,8 @@ impl Daemon {
             .arg(self.data_dir())
             .arg("--socket")
             .arg(self.socket())
+            // Tests run side by side: each daemon takes a free port.
+            .env("COREBOX_HTTP", "127.0.0.1:0")
             .args(&self.options.args)
             .envs(self.options.env.iter().map(|(k, v)| (k, v)));
         command
@@ -254,6 +267,9 @@ impl Daemon {
                     line.contains(&self.socket().display().to_string()),
                     "{line}"
                 );
+                self.http = line
+                    .split_once(" and ")
+                    .map(|(_, url)| url.trim().to_owned());
                 self.child = Some(child);
                 Ok(())
             }
@@ -448,4 +464,76 @@ pub fn run_cli(
         stdout,
         stderr,
     }
+}
+
+/// Share helpers: files made for a test and the URLs the CLI prints.
+impl Daemon {
+    /// Writes `bytes` to a file called `name` in `home` and returns its
+    /// path, ready to upload.
+    pub fn local_file(home: &Home, name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = home.path().join("outbox");
+        std::fs::create_dir_all(&dir).expect("outbox dir");
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write test file");
+        path
+    }
+
+    /// Uploads `bytes` as `name` from `home` and returns the new file's id.
+    pub fn upload_bytes(&self, home: &Home, name: &str, bytes: &[u8]) -> String {
+        let path = Daemon::local_file(home, name, bytes);
+        let path = path.to_str().expect("utf-8 path");
+        let run = self.corebox_as(home, &["upload", path, "-q"], None, &[]);
+        run.ok().trim().to_owned()
+    }
+
+    /// Uploads `bytes` as `name` from `home` with `corebox upload PATH
+    /// --share -q` and `extra` flags, and returns the URL it printed, which
+    /// must be its only line.
+    pub fn upload_shared(&self, home: &Home, name: &str, bytes: &[u8], extra: &[&str]) -> String {
+        let path = Daemon::local_file(home, name, bytes);
+        let mut args = vec![
+            "upload",
+            path.to_str().expect("utf-8 path"),
+            "--share",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        only_line(&self.corebox_as(home, &args, None, &[]))
+    }
+
+    /// Shares file `id` from `home` with `corebox share ID -q` and `extra`
+    /// flags (`stdin` feeds `--password-stdin`), and returns the URL.
+    pub fn share(&self, home: &Home, id: &str, extra: &[&str], stdin: Option<&[u8]>) -> String {
+        let mut args = vec!["share", id, "-q"];
+        args.extend_from_slice(extra);
+        only_line(&self.corebox_as(home, &args, stdin, &[]))
+    }
+}
+
+/// The single line a `-q` run printed.
+#[track_caller]
+fn only_line(run: &Run) -> String {
+    let lines: Vec<&str> = run.ok().lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {run:#?}");
+    lines[0].trim().to_owned()
+}
+
+/// Deterministic pseudo-random bytes (xorshift), different per seed.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+/// The SHA-256 of `bytes` in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

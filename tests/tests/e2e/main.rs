@@ -3,14 +3,19 @@
 //! raw sockets and the protocol crate's client).
 
 mod harness;
+mod http;
 
 mod accounts;
 mod admin;
 mod bad_input;
 mod files;
 mod files_protocol;
+mod http_bad_input;
+mod http_safety;
 mod lifecycle;
 mod protocol;
+mod share_http;
+mod shares;
 mod tokens;
 
 /// Exit codes documented by the CLI.
