@@ -83,8 +83,24 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if !data_dir.exists() {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
-        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict data directory {}", data_dir.display()))?;
+    }
+    // The database holds the token signing key and password hashes, the
+    // store everyone's files: whatever made the directory, only we may
+    // enter it.
+    let mode = std::fs::metadata(data_dir)
+        .with_context(|| format!("cannot read data directory {}", data_dir.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700)).with_context(
+            || {
+                format!(
+                    "cannot make data directory {} private (mode 0700)",
+                    data_dir.display()
+                )
+            },
+        )?;
+        tracing::info!(dir = %data_dir.display(), "made the data directory private (mode 0700)");
     }
     let lock = DataDirLock::acquire(data_dir)?;
     let db = Db::open(&config.database_path())

@@ -14,6 +14,9 @@ use corebox_daemon::config::{Args, Config};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Everything the daemon creates (database, blobs, staging files) is
+    // for its own user only.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let args = Args::parse();
     let config = match Config::load(&args) {
         Ok(config) => config,

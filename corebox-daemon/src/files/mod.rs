@@ -108,7 +108,7 @@ impl Files {
         request: UploadBegin,
     ) -> Result<UploadStart, FilesError> {
         actor.require(Scope::FilesWrite)?;
-        check_name(&request.name)?;
+        check_name(&request.name, "pass another with --name")?;
         let size = request.size;
         if let Some(max) = self.limits.max_file_size.filter(|max| size > *max) {
             return Err(FilesError::TooLarge {
@@ -429,7 +429,7 @@ impl Files {
         name: String,
     ) -> Result<FileInfo, FilesError> {
         actor.require(Scope::FilesWrite)?;
-        check_name(&name)?;
+        check_name(&name, "choose another name")?;
         self.change(actor, id, move |tx, file| {
             Ok(store::rename_file(tx, &file.id, &name)?)
         })
@@ -467,8 +467,9 @@ impl Files {
     ///
     /// # Errors
     ///
-    /// [`FilesError::NotFound`] (also when there was no such grant),
-    /// [`FilesError::ReadOnly`], [`FilesError::UserNotFound`].
+    /// [`FilesError::NotFound`], [`FilesError::ReadOnly`],
+    /// [`FilesError::UserNotFound`], [`FilesError::Invalid`] when the user
+    /// has no access to take away.
     pub async fn revoke_grant(
         &self,
         actor: &Actor,

@@ -50,12 +50,17 @@ pub enum FilesError {
         max: ByteSize,
     },
     /// The upload would exceed the user's quota.
-    #[error("storing {size} more would exceed your quota: {used} of {quota} in use")]
+    #[error(
+        "storing {size} more would exceed your quota: {used} of {quota} in use{}",
+        held_note(*pending)
+    )]
     QuotaExceeded {
         /// The file's size.
         size: ByteSize,
         /// Bytes in use, open uploads included.
         used: ByteSize,
+        /// The part of `used` held for unfinished uploads.
+        pending: ByteSize,
         /// The quota.
         quota: ByteSize,
     },
@@ -82,6 +87,19 @@ pub enum FilesError {
     Db(#[from] DbError),
 }
 
+/// Says how much of the space in use unfinished uploads hold, and how to
+/// get it back: they are invisible in `corebox ls`.
+fn held_note(pending: ByteSize) -> String {
+    if pending.0 == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({pending} of it held for unfinished uploads: rerun an interrupted upload to \
+             finish it; abandoned ones let go of it when they expire)"
+        )
+    }
+}
+
 impl From<rusqlite::Error> for FilesError {
     fn from(error: rusqlite::Error) -> FilesError {
         FilesError::Db(DbError::Sqlite(error))
@@ -93,8 +111,9 @@ impl From<rusqlite::Error> for FilesError {
 ///
 /// # Errors
 ///
-/// [`FilesError::Invalid`] saying what is wrong.
-pub fn check_name(name: &str) -> Result<(), FilesError> {
+/// [`FilesError::Invalid`] saying what is wrong and ending with `fix`,
+/// which the caller words for its command.
+pub fn check_name(name: &str, fix: &str) -> Result<(), FilesError> {
     let problem = if name.is_empty() {
         Some("a file name cannot be empty")
     } else if name.len() > MAX_NAME_BYTES {
@@ -109,9 +128,7 @@ pub fn check_name(name: &str) -> Result<(), FilesError> {
         None
     };
     match problem {
-        Some(problem) => Err(FilesError::Invalid(format!(
-            "{problem}: pass another with --name"
-        ))),
+        Some(problem) => Err(FilesError::Invalid(format!("{problem}: {fix}"))),
         None => Ok(()),
     }
 }
@@ -132,11 +149,13 @@ pub(super) fn check_quota(
     let Some(quota) = user.quota_bytes.or(default_quota) else {
         return Ok(());
     };
-    let used = store::used_bytes(conn, owner)? + storage_store::reserved_bytes(conn, owner)?;
+    let pending = storage_store::reserved_bytes(conn, owner)?;
+    let used = store::used_bytes(conn, owner)?.saturating_add(pending);
     if used.saturating_add(size) > quota {
         return Err(FilesError::QuotaExceeded {
             size: ByteSize(size),
             used: ByteSize(used),
+            pending: ByteSize(pending),
             quota: ByteSize(quota),
         });
     }
@@ -157,7 +176,7 @@ mod tests {
             "..hidden",
             &"n".repeat(255),
         ] {
-            check_name(good).unwrap_or_else(|e| panic!("{good:?}: {e}"));
+            check_name(good, "fix").unwrap_or_else(|e| panic!("{good:?}: {e}"));
         }
         for bad in [
             "",
@@ -170,8 +189,8 @@ mod tests {
             "\u{7f}",
             &"n".repeat(256),
         ] {
-            let error = check_name(bad).expect_err(bad);
-            assert!(error.to_string().contains("--name"), "{error}");
+            let error = check_name(bad, "choose another").expect_err(bad);
+            assert!(error.to_string().ends_with(": choose another"), "{error}");
         }
     }
 }

@@ -236,12 +236,20 @@ impl CoreBox for Connection {
         sha256: String,
     ) -> ApiResult<FileInfo> {
         let actor = self.actor().await?;
-        let file = self
-            .app
-            .files
-            .finish_upload(&actor, &upload_id, &sha256)
-            .await?;
-        tracing::info!(username = %actor.username, file = %file.id, size = file.size, "file stored");
+        // Finishing moves the staged bytes into the store and then commits
+        // the file row; a client hanging up in between must not cut that
+        // short (tarpc drops the call's future), so it runs on its own.
+        let (app, username) = (Arc::clone(&self.app), actor.username.clone());
+        let finish =
+            tokio::spawn(async move { app.files.finish_upload(&actor, &upload_id, &sha256).await });
+        let file = match finish.await {
+            Ok(finished) => finished?,
+            Err(error) => {
+                tracing::error!(%error, "finishing an upload failed inside the daemon");
+                return Err(ApiError::internal());
+            }
+        };
+        tracing::info!(%username, file = %file.id, size = file.size, "file stored");
         Ok(file)
     }
 

@@ -138,7 +138,12 @@ impl Session {
     }
 
     /// Writes and hashes `data` at `offset`, in order. Returns bytes held.
-    pub async fn write(&self, offset: u64, data: Vec<u8>) -> Result<u64, StorageError> {
+    ///
+    /// Safe to cancel: once the chunk's turn has come, writing, hashing and
+    /// counting it run in a task of their own, so a caller that goes away
+    /// (a client hanging up mid-call drops the call) cannot leave the
+    /// running hash and the bytes held out of step.
+    pub async fn write(self: &Arc<Self>, offset: u64, data: Vec<u8>) -> Result<u64, StorageError> {
         let len = data.len() as u64;
         let size = self.upload.size;
         if data.is_empty() {
@@ -172,7 +177,17 @@ impl Session {
                 "chunk at offset {offset} waited too long for the bytes before it"
             )));
         }
+        let session = Arc::clone(self);
+        tokio::spawn(async move { session.append(offset, data).await })
+            .await
+            .map_err(|error| io::Error::other(format!("storage task failed: {error}")))?
+    }
 
+    /// Writes, hashes and counts the chunk at `offset`, which must be the
+    /// bytes held. Only [`Session::write`] calls it, in a task that runs to
+    /// the end.
+    async fn append(&self, offset: u64, data: Vec<u8>) -> Result<u64, StorageError> {
+        let len = data.len() as u64;
         let mut state = self.state.lock().await;
         if state.held != offset {
             return Err(overlap(offset, state.held));

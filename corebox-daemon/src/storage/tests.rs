@@ -66,6 +66,39 @@ fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// A client that hangs up mid-chunk makes tarpc drop the call's future;
+/// the resumed upload must still hash to its content (it once did not: the
+/// running hash was lost with the dropped future).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_call_dropped_mid_write_leaves_the_hash_whole() {
+    use futures::FutureExt as _;
+    let f = fixture().await;
+    let content: Vec<u8> = (0..2_000_000u32).flat_map(|n| n.to_le_bytes()).collect();
+    let id = f.begin(content.len() as u64).await;
+    let (first, rest) = content.split_at(4 << 20);
+    // Polled once, then dropped: by then the write is under way.
+    let dropped = f
+        .storage
+        .write_chunk(f.owner, &id, 0, first.to_vec())
+        .now_or_never();
+    assert!(
+        dropped.is_none(),
+        "a 4 MiB write does not finish in one poll"
+    );
+    let held = f
+        .storage
+        .write_chunk(f.owner, &id, first.len() as u64, rest.to_vec())
+        .await
+        .expect("the next chunk lands after the dropped one");
+    assert_eq!(held, content.len() as u64);
+    let published = f
+        .storage
+        .publish(f.owner, &id, &sha(&content))
+        .await
+        .expect("the hash covers every byte");
+    assert_eq!(published.blob.as_str(), sha(&content));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunks_in_flight_out_of_order_hash_in_order() {
     let f = fixture().await;

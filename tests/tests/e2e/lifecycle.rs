@@ -154,3 +154,33 @@ fn bad_config_is_refused_before_starting() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("sometimes"), "{stderr}");
 }
+
+#[test]
+fn an_existing_open_data_dir_is_made_private_and_new_files_are_owner_only() {
+    let mut daemon = Daemon::start();
+    daemon.signup(&daemon.home, "alice", "password-a").ok();
+    daemon.stop();
+    // As a data directory made by hand with the usual umask would be.
+    let data = daemon.data_dir();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    daemon.restart();
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&data), 0o700, "the data directory is private again");
+    let id = daemon.upload_bytes(&daemon.home, "private.txt", b"nobody else reads this");
+    let sha = crate::harness::sha256_hex(b"nobody else reads this");
+    let blob = data.join(format!("blobs/sha256/{}/{}/{sha}", &sha[..2], &sha[2..4]));
+    assert_eq!(mode(&blob), 0o600, "blob of {id}");
+    for name in ["corebox.db-wal", "corebox.db-shm"] {
+        let path = data.join(name);
+        if path.exists() {
+            assert_eq!(mode(&path) & 0o077, 0, "{name} is not readable by others");
+        }
+    }
+}
