@@ -34,6 +34,9 @@ _corebox() {
             corebox,info)
                 cmd="corebox__subcmd__info"
                 ;;
+            corebox,links)
+                cmd="corebox__subcmd__links"
+                ;;
             corebox,list)
                 cmd="corebox__subcmd__ls"
                 ;;
@@ -66,6 +69,9 @@ _corebox() {
                 ;;
             corebox,shares)
                 cmd="corebox__subcmd__shares"
+                ;;
+            corebox,shorten)
+                cmd="corebox__subcmd__shorten"
                 ;;
             corebox,signup)
                 cmd="corebox__subcmd__signup"
@@ -196,6 +202,9 @@ _corebox() {
             corebox__subcmd__help,info)
                 cmd="corebox__subcmd__help__subcmd__info"
                 ;;
+            corebox__subcmd__help,links)
+                cmd="corebox__subcmd__help__subcmd__links"
+                ;;
             corebox__subcmd__help,login)
                 cmd="corebox__subcmd__help__subcmd__login"
                 ;;
@@ -225,6 +234,9 @@ _corebox() {
                 ;;
             corebox__subcmd__help,shares)
                 cmd="corebox__subcmd__help__subcmd__shares"
+                ;;
+            corebox__subcmd__help,shorten)
+                cmd="corebox__subcmd__help__subcmd__shorten"
                 ;;
             corebox__subcmd__help,signup)
                 cmd="corebox__subcmd__help__subcmd__signup"
@@ -265,6 +277,21 @@ _corebox() {
             corebox__subcmd__help__subcmd__admin__subcmd__users,set-role)
                 cmd="corebox__subcmd__help__subcmd__admin__subcmd__users__subcmd__set__subcmd__role"
                 ;;
+            corebox__subcmd__help__subcmd__links,edit)
+                cmd="corebox__subcmd__help__subcmd__links__subcmd__edit"
+                ;;
+            corebox__subcmd__help__subcmd__links,ls)
+                cmd="corebox__subcmd__help__subcmd__links__subcmd__ls"
+                ;;
+            corebox__subcmd__help__subcmd__links,rm)
+                cmd="corebox__subcmd__help__subcmd__links__subcmd__rm"
+                ;;
+            corebox__subcmd__help__subcmd__links,show)
+                cmd="corebox__subcmd__help__subcmd__links__subcmd__show"
+                ;;
+            corebox__subcmd__help__subcmd__links,stats)
+                cmd="corebox__subcmd__help__subcmd__links__subcmd__stats"
+                ;;
             corebox__subcmd__help__subcmd__profile,set)
                 cmd="corebox__subcmd__help__subcmd__profile__subcmd__set"
                 ;;
@@ -288,6 +315,45 @@ _corebox() {
                 ;;
             corebox__subcmd__help__subcmd__token,revoke)
                 cmd="corebox__subcmd__help__subcmd__token__subcmd__revoke"
+                ;;
+            corebox__subcmd__links,edit)
+                cmd="corebox__subcmd__links__subcmd__edit"
+                ;;
+            corebox__subcmd__links,help)
+                cmd="corebox__subcmd__links__subcmd__help"
+                ;;
+            corebox__subcmd__links,list)
+                cmd="corebox__subcmd__links__subcmd__ls"
+                ;;
+            corebox__subcmd__links,ls)
+                cmd="corebox__subcmd__links__subcmd__ls"
+                ;;
+            corebox__subcmd__links,rm)
+                cmd="corebox__subcmd__links__subcmd__rm"
+                ;;
+            corebox__subcmd__links,show)
+                cmd="corebox__subcmd__links__subcmd__show"
+                ;;
+            corebox__subcmd__links,stats)
+                cmd="corebox__subcmd__links__subcmd__stats"
+                ;;
+            corebox__subcmd__links__subcmd__help,edit)
+                cmd="corebox__subcmd__links__subcmd__help__subcmd__edit"
+                ;;
+            corebox__subcmd__links__subcmd__help,help)
+                cmd="corebox__subcmd__links__subcmd__help__subcmd__help"
+                ;;
+            corebox__subcmd__links__subcmd__help,ls)
+                cmd="corebox__subcmd__links__subcmd__help__subcmd__ls"
+                ;;
+            corebox__subcmd__links__subcmd__help,rm)
+                cmd="corebox__subcmd__links__subcmd__help__subcmd__rm"
+                ;;
+            corebox__subcmd__links__subcmd__help,show)
+                cmd="corebox__subcmd__links__subcmd__help__subcmd__show"
+                ;;
+            corebox__subcmd__links__subcmd__help,stats)
+                cmd="corebox__subcmd__links__subcmd__help__subcmd__stats"
                 ;;
             corebox__subcmd__profile,help)
                 cmd="corebox__subcmd__profile__subcmd__help"
@@ -368,7 +434,7 @@ _corebox() {
 
     case "${cmd}" in
         corebox)
-            opts="-q -h -V --socket --json --quiet --help --version signup login logout whoami upload download ls list info rename rm grant revoke-grant share shares passwd profile account token admin help"
+            opts="-q -h -V --socket --json --quiet --help --version signup login logout whoami upload download ls list info rename rm grant revoke-grant share shares shorten links passwd profile account token admin help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1116,7 +1182,7 @@ _corebox() {
             return 0
             ;;
         corebox__subcmd__help)
-            opts="signup login logout whoami upload download ls info rename rm grant revoke-grant share shares passwd profile account token admin help"
+            opts="signup login logout whoami upload download ls info rename rm grant revoke-grant share shares shorten links passwd profile account token admin help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1339,6 +1405,90 @@ _corebox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        corebox__subcmd__help__subcmd__links)
+            opts="ls show edit rm stats"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__links__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__links__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__links__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__links__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__help__subcmd__links__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         corebox__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1549,6 +1699,20 @@ _corebox() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        corebox__subcmd__help__subcmd__shorten)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         corebox__subcmd__help__subcmd__signup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1654,6 +1818,298 @@ _corebox() {
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links)
+            opts="-q -h -V --socket --json --quiet --help --version ls list show edit rm stats help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__edit)
+            opts="-q -h -V --target --expires --expires-at --never-expires --max-clicks --unlimited --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-clicks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__help)
+            opts="ls show edit rm stats help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__help__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__ls)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__rm)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__show)
+            opts="-q -h -V --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__links__subcmd__stats)
+            opts="-q -h -V --days --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then
@@ -2243,6 +2699,51 @@ _corebox() {
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        corebox__subcmd__shorten)
+            opts="-q -h -V --alias --expires --expires-at --max-clicks --password --password-stdin --qr --socket --json --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-clicks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then

@@ -3,14 +3,15 @@
 //! This file owns the shape of the `corebox` command: its options,
 //! subcommands and help texts, and the parsers for values that clap can check
 //! on its own (scope lists, durations, roles). The file commands' arguments
-//! are in `args/files.rs`, the share commands' in `args/shares.rs`. The
-//! same definition, with
-//! the environment and exit-code tables that `lib.rs` appends to the long
-//! help, drives `--help`, the shell completions and the man pages, so help
-//! texts written here are what users read everywhere. What a command does
-//! lives in `commands/`.
+//! are in `args/files.rs`, the share commands' in `args/shares.rs`, the
+//! short-link commands' in `args/links.rs`. The same definition, with the
+//! environment and exit-code tables that `lib.rs` appends to the long help,
+//! drives `--help`, the shell completions and the man pages, so help texts
+//! written here are what users read everywhere. What a command does lives
+//! in `commands/`.
 
 mod files;
+mod links;
 mod shares;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use corebox_proto::Scope;
 use corebox_proto::types::Role;
 
 pub use self::files::{DownloadArgs, GrantArgs, LsArgs, Quota, UploadArgs};
+pub use self::links::{Expiry, LinksCommand, ShortenArgs};
 pub use self::shares::{ShareArgs, ShareOptions, SharesCommand};
 
 const ABOUT: &str = "The command-line client of CoreBox, a self-hosted file and link box";
@@ -145,6 +147,11 @@ pub enum Command {
     /// List, revoke and inspect share links
     #[command(subcommand)]
     Shares(SharesCommand),
+    /// Make a short link that redirects to a URL and print it
+    Shorten(ShortenArgs),
+    /// List, show, edit, remove short links and read their clicks
+    #[command(subcommand)]
+    Links(LinksCommand),
     /// Change the password (ends every other session)
     Passwd(PasswdArgs),
     /// Show or change the profile

@@ -15,9 +15,9 @@ use corebox_proto::CoreBoxClient;
 use corebox_proto::error::ApiResult;
 use corebox_proto::transport::{self, Endpoint, check_request_size};
 use corebox_proto::types::{
-    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
-    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
-    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LinkCreate, LinkEdit, LinkInfo,
+    LinkStats, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant, ShareCreate, ShareInfo,
+    ShareStats, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 use serde::Serialize;
 use serde_bytes::ByteBuf;
@@ -520,6 +520,71 @@ impl Daemon {
     pub async fn share_stats(&self, token: String) -> Result<ShareStats, CliError> {
         check(&(&token,))?;
         settle(self.client.share_stats(ctx(CALL_DEADLINE), token).await)
+    }
+
+    /// Makes a short link (hashing its password takes a moment).
+    ///
+    /// # Errors
+    ///
+    /// Invalid for a refused target, alias or limit; already-exists for a
+    /// taken alias; a broken connection.
+    pub async fn link_create(&self, request: LinkCreate) -> Result<LinkInfo, CliError> {
+        check(&(&request,))?;
+        settle(
+            self.client
+                .link_create(ctx(PASSWORD_DEADLINE), request)
+                .await,
+        )
+    }
+
+    /// The caller's short links, newest first.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn link_list(&self) -> Result<Vec<LinkInfo>, CliError> {
+        settle(self.client.link_list(ctx(CALL_DEADLINE)).await)
+    }
+
+    /// One of the caller's short links.
+    ///
+    /// # Errors
+    ///
+    /// Not found for an unknown code or another user's link; a broken
+    /// connection.
+    pub async fn link_show(&self, code: String) -> Result<LinkInfo, CliError> {
+        check(&(&code,))?;
+        settle(self.client.link_show(ctx(CALL_DEADLINE), code).await)
+    }
+
+    /// Changes one of the caller's short links.
+    ///
+    /// # Errors
+    ///
+    /// Not found, invalid values, or a broken connection.
+    pub async fn link_edit(&self, edit: LinkEdit) -> Result<LinkInfo, CliError> {
+        check(&(&edit,))?;
+        settle(self.client.link_edit(ctx(CALL_DEADLINE), edit).await)
+    }
+
+    /// Removes one of the caller's short links.
+    ///
+    /// # Errors
+    ///
+    /// Not found, or a broken connection.
+    pub async fn link_remove(&self, code: String) -> Result<(), CliError> {
+        check(&(&code,))?;
+        settle(self.client.link_remove(ctx(CALL_DEADLINE), code).await)
+    }
+
+    /// A short link's clicks over its last `days` days.
+    ///
+    /// # Errors
+    ///
+    /// Not found, an invalid window, or a broken connection.
+    pub async fn link_stats(&self, code: String, days: u32) -> Result<LinkStats, CliError> {
+        check(&(&code, days))?;
+        settle(self.client.link_stats(ctx(CALL_DEADLINE), code, days).await)
     }
 }
 

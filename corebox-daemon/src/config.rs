@@ -199,8 +199,15 @@ pub struct Config {
     pub http_burst: u32,
     /// Peers whose `X-Forwarded-For` header names the real client.
     pub trusted_proxies: IpList,
-    /// How much of a visitor's address download records keep.
+    /// How much of a visitor's address download and click records keep.
     pub client_address: ClientAddress,
+    /// Characters in a random short-link code.
+    pub link_code_length: usize,
+    /// The status of a short-link redirect: 301, 302, 307 or 308.
+    pub link_redirect: u16,
+    /// Unknown short-link codes a client may ask for in a minute before it
+    /// is throttled.
+    pub link_misses_per_minute: u32,
 }
 
 /// How much of a client address is kept in download and click records.
@@ -282,12 +289,15 @@ impl Default for Config {
             http_burst: 100,
             trusted_proxies: IpList::default(),
             client_address: ClientAddress::Truncated,
+            link_code_length: 7,
+            link_redirect: 302,
+            link_misses_per_minute: 60,
         }
     }
 }
 
 /// The keys of [`Config`], for the environment overlay.
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 20] = [
     "data_dir",
     "socket",
     "http",
@@ -305,6 +315,9 @@ const KEYS: [&str; 17] = [
     "http_burst",
     "trusted_proxies",
     "client_address",
+    "link_code_length",
+    "link_redirect",
+    "link_misses_per_minute",
 ];
 
 /// Why the configuration could not be loaded.
@@ -411,6 +424,7 @@ impl Config {
             ),
             ("http_rate_per_second", config.http_rate_per_second),
             ("http_burst", config.http_burst),
+            ("link_misses_per_minute", config.link_misses_per_minute),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -418,6 +432,18 @@ impl Config {
                     message: "must be at least 1".to_owned(),
                 });
             }
+        }
+        if !(4..=32).contains(&config.link_code_length) {
+            return Err(ConfigError::Invalid {
+                origin: "link_code_length".to_owned(),
+                message: "must be 4 to 32".to_owned(),
+            });
+        }
+        if ![301, 302, 307, 308].contains(&config.link_redirect) {
+            return Err(ConfigError::Invalid {
+                origin: "link_redirect".to_owned(),
+                message: "must be 301, 302, 307 or 308".to_owned(),
+            });
         }
         Ok(config)
     }

@@ -4,12 +4,13 @@
 //! Subsystems, each owning its tables: [`accounts`] (users, roles,
 //! profiles, invites), [`auth`] (passwords, tokens, permission policy),
 //! [`storage`] (blob store, upload sessions, garbage collection),
-//! [`files`] (file metadata, ownership, grants, quotas) and [`shares`]
-//! (public links to files and their downloads), over [`db`] (SQLite). The
-//! front doors are [`rpc`] (the tarpc socket), which identifies the caller
-//! and calls a subsystem, which checks permissions itself, and [`http`]
-//! (the public endpoint for share links). Arrows point down only: nothing
-//! below a front door knows about tarpc or HTTP.
+//! [`files`] (file metadata, ownership, grants, quotas), [`shares`]
+//! (public links to files and their downloads) and [`links`] (short links
+//! and their clicks), over [`db`] (SQLite). The front doors are [`rpc`]
+//! (the tarpc socket), which identifies the caller and calls a subsystem,
+//! which checks permissions itself, and [`http`] (the public endpoint for
+//! share links and short links). Arrows point down only: nothing below a
+//! front door knows about tarpc or HTTP.
 
 pub mod accounts;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod db;
 pub mod files;
 pub mod http;
+pub mod links;
 pub mod lock;
 pub mod logging;
 pub mod privacy;
@@ -38,11 +40,13 @@ use tokio_util::task::TaskTracker;
 
 use accounts::Accounts;
 use auth::Auth;
+use auth::GuessThrottle;
 use config::Config;
 use db::Db;
 use files::{Files, Limits};
+use links::{Links, LinksConfig, Origin};
 use lock::DataDirLock;
-use shares::{GuessThrottle, Shares};
+use shares::Shares;
 use storage::Storage;
 
 /// The daemon's shared state: configuration and subsystems.
@@ -60,6 +64,8 @@ pub struct App {
     pub files: Files,
     /// Share links and their downloads.
     pub shares: Shares,
+    /// Short links and their clicks.
+    pub links: Links,
 }
 
 /// The clap definition of `corebox-daemon`, for generated docs.
@@ -130,11 +136,25 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen for HTTP on {}", config.http))?;
     let public_base = config.public_base(web.local_addr());
     let shares = Shares::open(
-        db,
+        db.clone(),
         Arc::clone(&auth),
         public_base.clone(),
         config.client_address,
         GuessThrottle::new(attempts),
+    )
+    .await?;
+    let links = Links::open(
+        db,
+        Arc::clone(&auth),
+        LinksConfig {
+            base_url: public_base.clone(),
+            own: own_origins(&public_base, web.local_addr()),
+            code_length: config.link_code_length,
+            client_address: config.client_address,
+            misses_per_minute: NonZeroU32::new(config.link_misses_per_minute)
+                .unwrap_or(NonZeroU32::MIN),
+            guesses_per_minute: attempts,
+        },
     )
     .await?;
     let app = Arc::new(App {
@@ -144,6 +164,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         storage,
         files,
         shares,
+        links,
     });
     let public = Arc::new(http::Public::new(
         Arc::clone(&app),
@@ -204,9 +225,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     web.context("HTTP server failed")?;
+    // No more redirects can come: write the clicks still queued.
+    app.links.flush().await;
     tracing::info!("stopped");
     drop(lock);
     Ok(())
+}
+
+/// The addresses this daemon answers on, which no short link may target:
+/// the public URL, the bound address, and `localhost` for a loopback bind.
+fn own_origins(public_base: &str, bound: std::net::SocketAddr) -> Vec<Origin> {
+    let mut urls = vec![public_base.to_owned(), format!("http://{bound}")];
+    if bound.ip().is_loopback() || bound.ip().is_unspecified() {
+        urls.push(format!("http://localhost:{}", bound.port()));
+        urls.push(format!("http://127.0.0.1:{}", bound.port()));
+    }
+    urls.iter().filter_map(|url| Origin::of(url)).collect()
 }
 
 /// Collects garbage now and then: expired uploads and unreferenced content.

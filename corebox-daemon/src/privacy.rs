@@ -1,4 +1,5 @@
-//! What is kept of a visitor's address, per the `client_address` setting.
+//! What records keep of a visitor: the address as the `client_address`
+//! setting allows, and headers (User-Agent, Referer) up to a length.
 
 use std::net::IpAddr;
 
@@ -23,6 +24,21 @@ pub fn kept_address(ip: IpAddr, setting: ClientAddress) -> Option<String> {
             }
         }),
     }
+}
+
+/// Longest User-Agent or Referer kept, in bytes.
+const MAX_HEADER_KEPT: usize = 512;
+
+/// At most 512 bytes of a header's text, cut at a character boundary.
+pub fn kept_header(text: &str) -> &str {
+    if text.len() <= MAX_HEADER_KEPT {
+        return text;
+    }
+    let mut end = MAX_HEADER_KEPT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 #[cfg(test)]
@@ -51,5 +67,14 @@ mod tests {
             Some("198.51.100.0/24")
         );
         assert_eq!(kept_address(v4, ClientAddress::None), None);
+    }
+
+    #[test]
+    fn long_headers_are_cut_at_a_character() {
+        assert_eq!(kept_header("short"), "short");
+        let long = "é".repeat(300);
+        let kept = kept_header(&long);
+        assert!(kept.len() <= 512 && kept.len() >= 510, "{}", kept.len());
+        assert!(long.starts_with(kept));
     }
 }

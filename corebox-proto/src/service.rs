@@ -9,9 +9,9 @@ use serde_bytes::ByteBuf;
 
 use crate::error::ApiResult;
 use crate::types::{
-    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
-    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
-    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LinkCreate, LinkEdit, LinkInfo,
+    LinkStats, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant, ShareCreate, ShareInfo,
+    ShareStats, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 
 /// The CoreBox RPC service.
@@ -89,4 +89,17 @@ pub trait CoreBox {
     async fn share_revoke(token: String) -> ApiResult<()>;
     /// A share's counters and recent downloads.
     async fn share_stats(token: String) -> ApiResult<ShareStats>;
+
+    /// Makes a short link.
+    async fn link_create(request: LinkCreate) -> ApiResult<LinkInfo>;
+    /// The caller's short links, newest first (ended ones included).
+    async fn link_list() -> ApiResult<Vec<LinkInfo>>;
+    /// One of the caller's short links.
+    async fn link_show(code: String) -> ApiResult<LinkInfo>;
+    /// Changes one of the caller's short links; takes effect at once.
+    async fn link_edit(edit: LinkEdit) -> ApiResult<LinkInfo>;
+    /// Removes one of the caller's short links and its clicks.
+    async fn link_remove(code: String) -> ApiResult<()>;
+    /// A short link's clicks over its last `days` days.
+    async fn link_stats(code: String, days: u32) -> ApiResult<LinkStats>;
 }

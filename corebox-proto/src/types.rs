@@ -367,3 +367,97 @@ pub struct ShareStats {
     /// The most recent downloads (at most 50), newest first.
     pub recent: Vec<ShareDownload>,
 }
+
+/// Make a short link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkCreate {
+    /// Where the link goes: an absolute http or https URL.
+    pub target: String,
+    /// The code to use instead of a random one.
+    pub alias: Option<String>,
+    /// When the link stops working (Unix seconds); `None` for never.
+    pub expires_at: Option<i64>,
+    /// Redirects allowed; `None` for no limit.
+    pub max_clicks: Option<u64>,
+    /// A password visitors must give first.
+    pub password: Option<Secret>,
+}
+
+/// A change to a short link; `None` fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LinkEdit {
+    /// The link's code.
+    pub code: String,
+    /// A new target.
+    pub target: Option<String>,
+    /// A new expiry: `Some(None)` makes it never expire.
+    pub expires_at: Option<Option<i64>>,
+    /// A new click limit: `Some(None)` lifts it.
+    pub max_clicks: Option<Option<u64>>,
+}
+
+/// A short link, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkInfo {
+    /// The code in the URL (an alias, or random base62).
+    pub code: String,
+    /// The full short URL.
+    pub url: String,
+    /// Where it redirects.
+    pub target: String,
+    /// When it was made.
+    pub created_at: i64,
+    /// When it stops working, if ever.
+    pub expires_at: Option<i64>,
+    /// Redirects allowed, if limited.
+    pub max_clicks: Option<u64>,
+    /// Redirects so far.
+    pub clicks: u64,
+    /// Whether visitors need a password.
+    pub has_password: bool,
+    /// Whether it still redirects (not expired, not used up).
+    pub live: bool,
+}
+
+/// One day of a link's clicks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayClicks {
+    /// The day, `YYYY-MM-DD` in UTC.
+    pub day: String,
+    /// Redirects that day.
+    pub clicks: u64,
+    /// Distinct visitors that day.
+    pub unique: u64,
+    /// Redirects to bots that day.
+    pub bots: u64,
+}
+
+/// A value and how many clicks had it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// The referrer's host, or the browser's name.
+    pub name: String,
+    /// Clicks with it.
+    pub clicks: u64,
+}
+
+/// A link's clicks over its last days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkStats {
+    /// The link.
+    pub link: LinkInfo,
+    /// Days covered, ending today.
+    pub days: u32,
+    /// Clicks in those days.
+    pub clicks: u64,
+    /// Distinct visitors per day, summed over those days.
+    pub unique: u64,
+    /// Clicks by bots in those days.
+    pub bots: u64,
+    /// Each day, oldest first, zeros included.
+    pub per_day: Vec<DayClicks>,
+    /// Referrer hosts, most clicks first (`direct` when none was sent).
+    pub top_referrers: Vec<Tally>,
+    /// Browsers, most clicks first.
+    pub top_browsers: Vec<Tally>,
+}

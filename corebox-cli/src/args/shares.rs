@@ -79,7 +79,7 @@ fn parse_max_downloads(text: &str) -> Result<u64, String> {
 }
 
 /// A link lifetime: a humantime duration above zero.
-fn parse_lifetime(text: &str) -> Result<Duration, String> {
+pub(super) fn parse_lifetime(text: &str) -> Result<Duration, String> {
     let duration = super::parse_duration(text)?;
     if duration.is_zero() {
         return Err(

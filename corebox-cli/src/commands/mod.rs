@@ -18,6 +18,7 @@ mod admin;
 mod download;
 mod fetch;
 mod files;
+mod links;
 mod shares;
 mod tokens;
 mod upload;
@@ -176,6 +177,8 @@ pub fn dispatch(cli: Cli, env: Environment) -> Result<(), CliError> {
         Command::RevokeGrant(args) => files::revoke_grant(&app, args),
         Command::Share(args) => shares::share(&app, args),
         Command::Shares(command) => shares::shares(&app, command),
+        Command::Shorten(args) => links::shorten(&app, args),
+        Command::Links(command) => links::links(&app, command),
         Command::Passwd(args) => account::passwd(&app, args),
         Command::Profile(command) => account::profile(&app, command),
         Command::Account(command) => account::account(&app, command),

@@ -8,6 +8,7 @@
 
 pub mod password;
 pub mod store;
+pub mod strikes;
 pub mod throttle;
 pub mod token;
 
@@ -24,6 +25,7 @@ use crate::clock::{after, unix_now};
 use crate::db::{Db, DbError};
 use password::Hasher;
 use store::TokenRow;
+pub use strikes::GuessThrottle;
 pub use throttle::{LoginThrottle, Peer};
 use token::TokenKeys;
 

@@ -2,10 +2,10 @@
 //! plain HTTP/1.1 (TLS belongs to a reverse proxy in front, named in
 //! `trusted_proxies`).
 //!
-//! Routes: `/s/{token}` and `/s/{token}/raw` ([`share`]), `/healthz`,
-//! `/metrics` ([`metrics`]), `/robots.txt`. Short links will live at
-//! `/{code}`; [`RESERVED_WORDS`] are the first path segments the endpoint
-//! keeps for itself, which no short-link alias may take.
+//! Routes: `/s/{token}` and `/s/{token}/raw` ([`share`]), `/{code}` and
+//! `/{code}+` ([`link`]), `/healthz`, `/metrics` ([`metrics`]),
+//! `/robots.txt`. Every other first path segment the endpoint uses is in
+//! [`RESERVED_WORDS`], which no short-link alias may take.
 //!
 //! Every request passes, outermost first: the secure headers that every
 //! answer carries ([`guard::secure_headers`]), a span, a log line and
@@ -19,6 +19,7 @@
 mod content;
 mod disposition;
 mod guard;
+mod link;
 mod metrics;
 mod pages;
 mod share;
@@ -48,9 +49,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::App;
 pub use metrics::Metrics;
 
-/// First path segments the endpoint uses itself; a short link may not be
-/// called any of these.
-pub const RESERVED_WORDS: &[&str] = &["s", "healthz", "metrics", "robots.txt", "favicon.ico"];
+pub use crate::links::RESERVED_WORDS;
 
 /// Largest request head (request line and headers) accepted; larger ones
 /// get 431 from hyper. Enough for any browser's cookies and headers.
@@ -77,6 +76,8 @@ pub struct Public {
     /// Whether the public URL is https: cookies are `Secure` and answers
     /// carry HSTS.
     is_https: bool,
+    /// The status of short-link redirects.
+    redirect: StatusCode,
 }
 
 impl Public {
@@ -96,12 +97,14 @@ impl Public {
             config.http_burst,
             config.trusted_proxies.0.clone(),
         );
+        let redirect = StatusCode::from_u16(config.link_redirect).unwrap_or(StatusCode::FOUND);
         Public {
             app,
             guard,
             metrics,
             base_path,
             is_https,
+            redirect,
         }
     }
 
@@ -119,6 +122,7 @@ pub fn router(public: Arc<Public>) -> Router {
         .route("/metrics", get(metrics::scrape))
         .route("/s/{token}", get(share::page).post(share::unlock))
         .route("/s/{token}/raw", get(share::raw))
+        .route("/{code}", get(link::follow).post(link::unlock))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(

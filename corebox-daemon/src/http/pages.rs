@@ -15,6 +15,7 @@ use base64::Engine as _;
 use bytesize::ByteSize;
 use sha2::{Digest, Sha256};
 
+use crate::links::store::LinkRow;
 use crate::shares::store::ShareRow;
 
 const STYLE: &str = "\
@@ -162,7 +163,17 @@ pub enum FormNote {
 
 /// The password form of a protected share. It names nothing about the
 /// file: the password guards the name too.
-pub fn password_form(note: FormNote) -> Response {
+pub fn share_password_form(note: FormNote) -> Response {
+    password_form(note, "A password protects this shared file.", "Open")
+}
+
+/// The password form of a protected short link. It names nothing about
+/// the target.
+pub fn link_password_form(note: FormNote) -> Response {
+    password_form(note, "A password protects this link.", "Continue")
+}
+
+fn password_form(note: FormNote, subject: &str, button: &str) -> Response {
     let (status, message) = match note {
         FormNote::None => (StatusCode::OK, String::new()),
         FormNote::Wrong => (
@@ -179,10 +190,10 @@ pub fn password_form(note: FormNote) -> Response {
         ),
     };
     let body = format!(
-        "<h1>Password needed</h1>\n<p class=\"meta\">A password protects this shared file.</p>\n\
+        "<h1>Password needed</h1>\n<p class=\"meta\">{subject}</p>\n\
          {message}<form method=\"post\"><label for=\"password\">Password</label>\
          <input type=\"password\" id=\"password\" name=\"password\" required autofocus \
-         autocomplete=\"current-password\"><button type=\"submit\">Open</button></form>"
+         autocomplete=\"current-password\"><button type=\"submit\">{button}</button></form>"
     );
     let mut response = page(status, "Password needed", &body);
     if let FormNote::Throttled(secs) = note {
@@ -193,8 +204,41 @@ pub fn password_form(note: FormNote) -> Response {
     response
 }
 
-/// The one answer for unknown, expired, used-up and revoked shares alike,
-/// and for any path the endpoint does not serve.
+/// `/{code}+`: where a short link goes, when it was made and until when it
+/// works, without going there. A password-protected link keeps its target
+/// to itself.
+pub fn inspect_page(link: &LinkRow, url: &str) -> Response {
+    let mut body = format!(
+        "<h1>Where this link goes</h1>\n<p class=\"meta\"><code>{}</code></p>\n",
+        escape(url)
+    );
+    if link.password_hash.is_some() {
+        body.push_str("<p>A password protects this link, and where it goes.</p>\n");
+    } else {
+        body.push_str(&format!(
+            "<p>It leads to:</p>\n<p><code>{}</code></p>\n",
+            escape(&link.target)
+        ));
+    }
+    body.push_str(&format!(
+        "<p class=\"meta\">made {}</p>\n<p class=\"meta\">{}</p>",
+        utc(link.created_at),
+        match link.expires_at {
+            Some(at) => format!("works until {}", utc(at)),
+            None => "does not expire".to_owned(),
+        }
+    ));
+    if link.password_hash.is_none() {
+        body.push_str(&format!(
+            "\n<p><a class=\"button\" href=\"{}\" rel=\"noreferrer\">Go there</a></p>",
+            escape(&link.target)
+        ));
+    }
+    page(StatusCode::OK, "Link preview", &body)
+}
+
+/// The one answer for unknown, expired, used-up and revoked shares and
+/// links alike, and for any path the endpoint does not serve.
 pub fn not_found(headers: &HeaderMap) -> Response {
     if wants_html(headers) {
         page(

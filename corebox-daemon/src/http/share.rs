@@ -56,12 +56,14 @@ pub async fn page(
     };
     if let Err(refusal) = access(&public, &share, &headers, client).await {
         return match refusal {
-            Refusal::Locked { wrong } if browser => pages::password_form(if wrong {
+            Refusal::Locked { wrong } if browser => pages::share_password_form(if wrong {
                 FormNote::Wrong
             } else {
                 FormNote::None
             }),
-            Refusal::Throttled(secs) if browser => pages::password_form(FormNote::Throttled(secs)),
+            Refusal::Throttled(secs) if browser => {
+                pages::share_password_form(FormNote::Throttled(secs))
+            }
             refusal => refusal.answer(&headers),
         };
     }
@@ -116,7 +118,8 @@ pub async fn raw(
 /// The password form's fields.
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
-    password: String,
+    /// The password typed.
+    pub password: String,
 }
 
 /// `POST /s/{token}`: the password form. The right password gets the
@@ -136,7 +139,7 @@ pub async fn unlock(
     let path = public.share_path(&share.token);
     if share.password_hash.is_some() {
         let Ok(Form(form)) = form else {
-            return pages::password_form(FormNote::Malformed);
+            return pages::share_password_form(FormNote::Malformed);
         };
         match public
             .app
@@ -145,9 +148,11 @@ pub async fn unlock(
             .await
         {
             Ok(true) => {}
-            Ok(false) => return pages::password_form(FormNote::Wrong),
+            Ok(false) => return pages::share_password_form(FormNote::Wrong),
             Err(SharesError::Auth(AuthError::Throttled { retry_after })) => {
-                return pages::password_form(FormNote::Throttled(retry_after.as_secs().max(1)));
+                return pages::share_password_form(FormNote::Throttled(
+                    retry_after.as_secs().max(1),
+                ));
             }
             Err(error) => {
                 tracing::error!(%error, "cannot check a share password");
@@ -202,33 +207,41 @@ impl Refusal {
     /// The answer for a client that is not shown the password form.
     fn answer(self, headers: &HeaderMap) -> Response {
         match self {
-            Refusal::Locked { wrong } => {
-                let message = if wrong {
-                    "wrong password for this share\n"
-                } else {
-                    "this share needs a password: send it as HTTP Basic auth, for example \
-                     curl -u :PASSWORD\n"
-                };
-                let mut response = text(StatusCode::UNAUTHORIZED, message);
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Basic realm=\"corebox share\", charset=\"UTF-8\""),
-                );
-                response
-            }
-            Refusal::Throttled(secs) => {
-                let mut response = text(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!("too many wrong passwords: retry in {secs} s\n"),
-                );
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                response
-            }
+            Refusal::Locked { wrong } => refusal_answer(wrong, None, "share"),
+            Refusal::Throttled(secs) => refusal_answer(false, Some(secs), "share"),
             Refusal::Fault => pages::internal_error(headers),
         }
     }
+}
+
+/// The answer to a client that is not a browser when a password guards
+/// `what` (a share, a short link): 401 with a Basic challenge, or 429 with
+/// `Retry-After` while wrong guesses are throttled.
+pub fn refusal_answer(wrong: bool, throttled: Option<u64>, what: &str) -> Response {
+    if let Some(secs) = throttled {
+        let mut response = text(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many wrong passwords: retry in {secs} s\n"),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return response;
+    }
+    let message = if wrong {
+        format!("wrong password for this {what}\n")
+    } else {
+        format!(
+            "this {what} needs a password: send it as HTTP Basic auth, for example \
+             curl -u :PASSWORD\n"
+        )
+    };
+    let mut response = text(StatusCode::UNAUTHORIZED, message);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"corebox\", charset=\"UTF-8\""),
+    );
+    response
 }
 
 /// Checks the request's unlock cookie or Basic credentials against
@@ -277,7 +290,7 @@ fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'
 
 /// The password of an `Authorization: Basic` header (the user name is
 /// ignored); `None` when there is none or it is malformed.
-fn basic_password(headers: &HeaderMap) -> Option<String> {
+pub fn basic_password(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

@@ -10,6 +10,7 @@ use crate::accounts::AccountsError;
 use crate::auth::AuthError;
 use crate::db::DbError;
 use crate::files::FilesError;
+use crate::links::LinksError;
 use crate::shares::SharesError;
 use crate::storage::StorageError;
 
@@ -116,6 +117,19 @@ impl From<SharesError> for ApiError {
             SharesError::NotOwner => ApiError::denied(message),
             SharesError::Auth(error) => auth_error(error),
             SharesError::Db(error) => internal(&error),
+        }
+    }
+}
+
+impl From<LinksError> for ApiError {
+    fn from(error: LinksError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            LinksError::Invalid(_) => ApiError::invalid(message),
+            LinksError::Taken(_) => ApiError::new(ErrorCode::AlreadyExists, message),
+            LinksError::NotFound => ApiError::not_found(message),
+            LinksError::Auth(error) => auth_error(error),
+            LinksError::Db(error) => internal(&error),
         }
     }
 }

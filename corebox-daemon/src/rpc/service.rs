@@ -8,9 +8,9 @@
 use std::sync::{Arc, Mutex};
 
 use corebox_proto::types::{
-    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LoginRequest, ProfileUpdate, Role,
-    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
-    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LinkCreate, LinkEdit, LinkInfo,
+    LinkStats, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant, ShareCreate, ShareInfo,
+    ShareStats, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 use corebox_proto::{ApiError, CoreBox};
 use serde_bytes::ByteBuf;
@@ -317,5 +317,35 @@ impl CoreBox for Connection {
     async fn share_stats(self, _: Context, token: String) -> ApiResult<ShareStats> {
         let actor = self.actor().await?;
         Ok(self.app.shares.stats(&actor, token).await?)
+    }
+
+    async fn link_create(self, _: Context, request: LinkCreate) -> ApiResult<LinkInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.links.create(&actor, request).await?)
+    }
+
+    async fn link_list(self, _: Context) -> ApiResult<Vec<LinkInfo>> {
+        let actor = self.actor().await?;
+        Ok(self.app.links.list(&actor).await?)
+    }
+
+    async fn link_show(self, _: Context, code: String) -> ApiResult<LinkInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.links.show(&actor, &code).await?)
+    }
+
+    async fn link_edit(self, _: Context, edit: LinkEdit) -> ApiResult<LinkInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.links.edit(&actor, edit).await?)
+    }
+
+    async fn link_remove(self, _: Context, code: String) -> ApiResult<()> {
+        let actor = self.actor().await?;
+        Ok(self.app.links.remove(&actor, &code).await?)
+    }
+
+    async fn link_stats(self, _: Context, code: String, days: u32) -> ApiResult<LinkStats> {
+        let actor = self.actor().await?;
+        Ok(self.app.links.stats(&actor, &code, days).await?)
     }
 }

@@ -16,7 +16,6 @@
 //! download. An abandoned transfer frees its slot without counting.
 
 pub mod store;
-mod throttle;
 mod unlock;
 
 use std::collections::HashMap;
@@ -30,14 +29,13 @@ use rand::distr::Alphanumeric;
 use tokio::sync::Mutex;
 
 use crate::auth::store as auth_store;
-use crate::auth::{Actor, Auth, AuthError};
+use crate::auth::{Actor, Auth, AuthError, GuessThrottle};
 use crate::clock::{after, unix_now};
 use crate::config::ClientAddress;
 use crate::db::{Db, DbError};
 use crate::files::store as files_store;
-use crate::privacy::kept_address;
+use crate::privacy::{kept_address, kept_header};
 use store::{DownloadRow, NewShare, ShareRow};
-pub use throttle::GuessThrottle;
 use unlock::{UNLOCK_SECS, UnlockKey};
 
 /// The name under which the unlock cookies' key is kept.
@@ -54,9 +52,6 @@ const MAX_EXPIRY_SECS: u64 = 100 * 366 * 24 * 3600;
 
 /// Downloads listed by `share_stats`.
 const RECENT_DOWNLOADS: u32 = 50;
-
-/// Longest User-Agent or Referer kept, in bytes.
-const MAX_HEADER_KEPT: usize = 512;
 
 /// Failures of share operations.
 #[derive(Debug, thiserror::Error)]
@@ -454,22 +449,17 @@ impl Shares {
                 bytes: 0,
                 completed: false,
                 client: kept_address(visitor.ip, self.client_address),
-                user_agent: visitor.user_agent.map(clip),
-                referrer: visitor.referrer.map(clip),
+                user_agent: visitor
+                    .user_agent
+                    .as_deref()
+                    .map(|text| kept_header(text).to_owned()),
+                referrer: visitor
+                    .referrer
+                    .as_deref()
+                    .map(|text| kept_header(text).to_owned()),
             },
         }))
     }
-}
-
-fn clip(mut text: String) -> String {
-    if text.len() > MAX_HEADER_KEPT {
-        let mut end = MAX_HEADER_KEPT;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
-    text
 }
 
 /// One transfer of a share's bytes. Count bytes with [`Transfer::sent`]

@@ -13,6 +13,8 @@ mod files_protocol;
 mod http_bad_input;
 mod http_safety;
 mod lifecycle;
+mod links;
+mod links_bad_input;
 mod protocol;
 mod share_http;
 mod shares;

@@ -1,0 +1,246 @@
+//! What a short link may be: the shape of codes and aliases, the words the
+//! public endpoint keeps for itself, and the checks every target passes.
+//!
+//! A target is stored in the normal form the `url` crate gives it: ASCII
+//! only (international host names as punycode, everything else
+//! percent-encoded), so it can go into a `Location` header as it is and a
+//! look-alike host shows what it really is on the inspect page.
+
+use unicode_security::MixedScript;
+use url::Url;
+
+use super::LinksError;
+
+/// First path segments the public endpoint uses or keeps for later; no
+/// alias may be one of them (compared without case).
+pub const RESERVED_WORDS: &[&str] = &[
+    "s",
+    "healthz",
+    "metrics",
+    "robots.txt",
+    "favicon.ico",
+    "api",
+    "static",
+    "assets",
+    "admin",
+    "login",
+];
+
+/// Longest alias, in characters.
+pub const MAX_ALIAS_CHARS: usize = 64;
+
+/// Longest target, in bytes, as given and as stored.
+pub const MAX_TARGET_BYTES: usize = 4096;
+
+/// Whether `code` could name a link: 1 to 64 of `[A-Za-z0-9_-]`. Checked
+/// before any lookup, so junk never reaches the cache or the database.
+pub fn is_code_shaped(code: &str) -> bool {
+    (1..=MAX_ALIAS_CHARS).contains(&code.len())
+        && code
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+}
+
+/// The lookup key of a code: codes are unique and found without case.
+pub fn key_of(code: &str) -> String {
+    code.to_ascii_lowercase()
+}
+
+/// Checks an alias the user chose.
+///
+/// # Errors
+///
+/// [`LinksError::Invalid`] saying which rule it breaks.
+pub fn check_alias(alias: &str) -> Result<(), LinksError> {
+    if !is_code_shaped(alias) {
+        return Err(LinksError::Invalid(format!(
+            "an alias is 1 to {MAX_ALIAS_CHARS} letters, digits, '_' or '-': choose another"
+        )));
+    }
+    if RESERVED_WORDS.contains(&key_of(alias).as_str()) {
+        return Err(LinksError::Invalid(format!(
+            "'{alias}' is a path this CoreBox uses itself: choose another alias"
+        )));
+    }
+    Ok(())
+}
+
+/// An address the daemon answers on, which no target may point at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// The origin of `url`, when it is an http(s) URL with a host.
+    pub fn of(url: &str) -> Option<Origin> {
+        let url = Url::parse(url).ok()?;
+        Some(Origin {
+            host: url.host_str()?.to_ascii_lowercase(),
+            port: url.port_or_known_default()?,
+        })
+    }
+}
+
+/// Checks a target and returns its normal form.
+///
+/// # Errors
+///
+/// [`LinksError::Invalid`] saying what is wrong: too long, control
+/// characters, not an absolute http(s) URL, credentials, a percent-encoded
+/// or mixed-script host, or one of `own` (a link to itself would loop).
+pub fn check_target(raw: &str, own: &[Origin]) -> Result<String, LinksError> {
+    let invalid = |message: &str| Err(LinksError::Invalid(message.to_owned()));
+    let raw = raw.trim_matches(|c: char| c == ' ');
+    if raw.len() > MAX_TARGET_BYTES {
+        return invalid("a target is at most 4096 bytes: shorten it first");
+    }
+    if raw.chars().any(char::is_control) {
+        return invalid(
+            "a target cannot contain control characters (line breaks, tabs, NUL): \
+             percent-encode them",
+        );
+    }
+    let scheme = raw
+        .split_once(':')
+        .map(|(scheme, _)| scheme.to_ascii_lowercase())
+        .filter(|scheme| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+    match scheme.as_deref() {
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(LinksError::Invalid(format!(
+                "'{other}:' targets cannot be shortened: only http:// and https:// URLs can"
+            )));
+        }
+        None => {
+            return invalid("a target is an absolute URL starting with http:// or https://");
+        }
+    }
+    // What the URL parser would quietly rewrite: a host written in
+    // percent-escapes, and backslashes, which it reads as '/'.
+    let authority = raw.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    if authority.is_empty() {
+        return invalid("a target needs a host name right after http:// or https://");
+    }
+    if authority.contains('%') {
+        return invalid("a target's host cannot be percent-encoded: write it plainly");
+    }
+    if raw.contains('\\') {
+        return invalid("a target cannot contain '\\': use '/' or percent-encode it as %5C");
+    }
+    let url = Url::parse(raw)
+        .map_err(|error| LinksError::Invalid(format!("the target is not a valid URL: {error}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return invalid("a target cannot carry a user name or password (user:password@)");
+    }
+    let Some(host) = url.host_str() else {
+        return invalid("a target needs a host name");
+    };
+    let (unicode, errors) = idna::domain_to_unicode(host);
+    if errors.is_err() {
+        return invalid("the target's host is not a valid international domain name");
+    }
+    if let Some(label) = unicode.split('.').find(|label| !label.is_single_script()) {
+        return Err(LinksError::Invalid(format!(
+            "the target's host mixes alphabets in '{label}', as look-alike addresses do: \
+             check it"
+        )));
+    }
+    let origin = Origin {
+        host: host.to_ascii_lowercase(),
+        port: url.port_or_known_default().unwrap_or(0),
+    };
+    if own.contains(&origin) {
+        return invalid("a target on this CoreBox's own address would loop: link elsewhere");
+    }
+    let normal = url.to_string();
+    if normal.len() > MAX_TARGET_BYTES {
+        return invalid("a target is at most 4096 bytes once encoded: shorten it first");
+    }
+    Ok(normal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn own() -> Vec<Origin> {
+        vec![Origin::of("http://127.0.0.1:8390").expect("origin")]
+    }
+
+    #[test]
+    fn good_targets_come_back_normalised() {
+        for (raw, normal) in [
+            ("https://example.com", "https://example.com/"),
+            (
+                "HTTPS://Example.COM:443/a/../b?q=1#top",
+                "https://example.com/b?q=1#top",
+            ),
+            ("https://münchen.de/a b", "https://xn--mnchen-3ya.de/a%20b"),
+            ("http://127.0.0.1:8391/other", "http://127.0.0.1:8391/other"),
+            (
+                "https://example.com/?next=%0d%0a",
+                "https://example.com/?next=%0d%0a",
+            ),
+        ] {
+            let checked =
+                check_target(raw, &own()).unwrap_or_else(|error| panic!("{raw}: {error}"));
+            assert_eq!(checked, normal, "{raw}");
+        }
+    }
+
+    #[test]
+    fn bad_targets_are_refused_with_the_reason() {
+        let long = format!("https://example.com/{}", "a".repeat(4096));
+        for (raw, reason) in [
+            ("javascript:alert(1)", "'javascript:'"),
+            ("JavaScript:alert(1)", "'javascript:'"),
+            ("data:text/html,<script>", "'data:'"),
+            ("file:///etc/passwd", "'file:'"),
+            ("ftp://example.com/", "'ftp:'"),
+            ("example.com", "absolute URL"),
+            ("//example.com", "absolute URL"),
+            (
+                "https://example.com/\r\nSet-Cookie: x",
+                "control characters",
+            ),
+            ("https://example.com/\0", "control characters"),
+            ("https://user:pw@example.com/", "password"),
+            ("https://user@example.com/", "password"),
+            ("http://%65vil.com/", "percent-encoded"),
+            ("https://evil.com\\@good.com/", "'\\'"),
+            ("https://exаmple.com/", "mixes alphabets"),
+            ("http://127.0.0.1:8390/s/abc", "loop"),
+            ("http://127.0.0.1:8390", "loop"),
+            ("https://", "host name"),
+            ("https:///nohost", "host name"),
+            ("https:/nohost", "host name"),
+            (long.as_str(), "4096"),
+        ] {
+            let error = check_target(raw, &own()).expect_err(raw).to_string();
+            assert!(error.contains(reason), "{raw:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn aliases_follow_the_charset_and_skip_reserved_words() {
+        for good in ["docs", "release-42", "A_b", &"x".repeat(64)] {
+            check_alias(good).unwrap_or_else(|error| panic!("{good}: {error}"));
+        }
+        for bad in ["", "a b", "a/b", "..", "ü", "a.b", "a+", &"x".repeat(65)] {
+            assert!(check_alias(bad).is_err(), "{bad:?}");
+        }
+        for reserved in ["s", "S", "healthz", "Metrics", "api"] {
+            let error = check_alias(reserved).expect_err(reserved).to_string();
+            assert!(error.contains("uses itself"), "{error}");
+        }
+    }
+}
