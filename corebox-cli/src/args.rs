@@ -4,13 +4,15 @@
 //! subcommands and help texts, and the parsers for values that clap can check
 //! on its own (scope lists, durations, roles). The file commands' arguments
 //! are in `args/files.rs`, the share commands' in `args/shares.rs`, the
-//! short-link commands' in `args/links.rs`. The same definition, with the
+//! short-link commands' in `args/links.rs`, the job commands' in
+//! `args/jobs.rs`. The same definition, with the
 //! environment and exit-code tables that `lib.rs` appends to the long help,
 //! drives `--help`, the shell completions and the man pages, so help texts
 //! written here are what users read everywhere. What a command does lives
 //! in `commands/`.
 
 mod files;
+mod jobs;
 mod links;
 mod shares;
 
@@ -22,6 +24,7 @@ use corebox_proto::Scope;
 use corebox_proto::types::Role;
 
 pub use self::files::{DownloadArgs, GrantArgs, LsArgs, Quota, UploadArgs};
+pub use self::jobs::{ImageCommand, ImportArgs, JobsCommand, VerifyArgs, Wait};
 pub use self::links::{Expiry, LinksCommand, ShortenArgs};
 pub use self::shares::{ShareArgs, ShareOptions, SharesCommand};
 
@@ -152,6 +155,16 @@ pub enum Command {
     /// List, show, edit, remove short links and read their clicks
     #[command(subcommand)]
     Links(LinksCommand),
+    /// List, show, cancel, retry and watch background jobs
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Resize, compress or thumbnail an image, as a background job
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Have the daemon download a URL into your files, as a background job
+    Import(ImportArgs),
+    /// Re-hash stored content against its address, as a background job
+    Verify(VerifyArgs),
     /// Change the password (ends every other session)
     Passwd(PasswdArgs),
     /// Show or change the profile

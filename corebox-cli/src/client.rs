@@ -15,9 +15,10 @@ use corebox_proto::CoreBoxClient;
 use corebox_proto::error::ApiResult;
 use corebox_proto::transport::{self, Endpoint, check_request_size};
 use corebox_proto::types::{
-    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LinkCreate, LinkEdit, LinkInfo,
-    LinkStats, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant, ShareCreate, ShareInfo,
-    ShareStats, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, JobChanges, JobFilter, JobInfo,
+    JobRequest, LinkCreate, LinkEdit, LinkInfo, LinkStats, LoginRequest, ProfileUpdate, Role,
+    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
+    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 use serde::Serialize;
 use serde_bytes::ByteBuf;
@@ -575,6 +576,78 @@ impl Daemon {
     pub async fn link_remove(&self, code: String) -> Result<(), CliError> {
         check(&(&code,))?;
         settle(self.client.link_remove(ctx(CALL_DEADLINE), code).await)
+    }
+
+    /// Starts a job.
+    ///
+    /// # Errors
+    ///
+    /// Invalid parameters, an unknown file, a missing scope, or a broken
+    /// connection.
+    pub async fn job_submit(&self, request: JobRequest) -> Result<JobInfo, CliError> {
+        check(&(&request,))?;
+        settle(self.client.job_submit(ctx(CALL_DEADLINE), request).await)
+    }
+
+    /// The caller's jobs.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn job_list(&self, filter: JobFilter) -> Result<Vec<JobInfo>, CliError> {
+        check(&(&filter,))?;
+        settle(self.client.job_list(ctx(CALL_DEADLINE), filter).await)
+    }
+
+    /// One of the caller's jobs, with its log.
+    ///
+    /// # Errors
+    ///
+    /// Not found, or a broken connection.
+    pub async fn job_show(&self, id: String) -> Result<JobInfo, CliError> {
+        check(&(&id,))?;
+        settle(self.client.job_show(ctx(CALL_DEADLINE), id).await)
+    }
+
+    /// Cancels one of the caller's jobs.
+    ///
+    /// # Errors
+    ///
+    /// Not found, a job that has ended, or a broken connection.
+    pub async fn job_cancel(&self, id: String) -> Result<JobInfo, CliError> {
+        check(&(&id,))?;
+        settle(self.client.job_cancel(ctx(CALL_DEADLINE), id).await)
+    }
+
+    /// Queues one of the caller's jobs again.
+    ///
+    /// # Errors
+    ///
+    /// Not found, a job that cannot be retried, or a broken connection.
+    pub async fn job_retry(&self, id: String) -> Result<JobInfo, CliError> {
+        check(&(&id,))?;
+        settle(self.client.job_retry(ctx(CALL_DEADLINE), id).await)
+    }
+
+    /// Waits up to `timeout_secs` for jobs in `filter` to change after
+    /// `since`; the call's deadline leaves room beyond the wait.
+    ///
+    /// # Errors
+    ///
+    /// The daemon's refusal, or a broken connection.
+    pub async fn job_wait(
+        &self,
+        filter: JobFilter,
+        since: u64,
+        timeout_secs: u32,
+    ) -> Result<JobChanges, CliError> {
+        check(&(&filter, since, timeout_secs))?;
+        let deadline = Duration::from_secs(u64::from(timeout_secs)) + CALL_DEADLINE;
+        settle(
+            self.client
+                .job_wait(ctx(deadline), filter, since, timeout_secs)
+                .await,
+        )
     }
 
     /// A short link's clicks over its last `days` days.

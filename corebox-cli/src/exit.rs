@@ -173,10 +173,27 @@ impl CliError {
     /// the help of `command` (`corebox share`) to read.
     pub fn from_clap(error: &clap::Error, command: &str) -> CliError {
         let rendered = error.render().to_string();
-        let mut lines = rendered.lines().map(str::trim);
+        let mut lines = rendered.lines().map(str::trim).peekable();
         let first = lines.next().unwrap_or_default();
         let mut message = first.strip_prefix("error: ").unwrap_or(first).to_owned();
-        if let Some(tip) = lines.find_map(|line| line.strip_prefix("tip: ")) {
+        // "the following required arguments were not provided:" is
+        // followed by the arguments, one a line.
+        if message.ends_with(':') {
+            message.pop();
+            let mut named = Vec::new();
+            while let Some(line) = lines.next_if(|line| !line.is_empty()) {
+                named.push(line);
+            }
+            if !named.is_empty() {
+                message.push_str(&format!(": {}", named.join(", ")));
+            }
+        }
+        // Clap's advice to put `--` before a value that starts with '-'
+        // does not fit option values, which are what users mistype here.
+        if let Some(tip) = lines
+            .find_map(|line| line.strip_prefix("tip: "))
+            .filter(|tip| !tip.contains("use '-- "))
+        {
             message.push_str(&format!(" ({tip})"));
         }
         message.push_str(&format!(": see '{command} --help'"));
@@ -490,6 +507,13 @@ mod tests {
             error.message(),
             "invalid value '0' for '--max-downloads <N>': a link must allow at least 1 \
              download: leave the option out for no limit: see 'corebox share --help'"
+        );
+        let error = crate::command()
+            .try_get_matches_from(["corebox", "info"])
+            .expect_err("refused");
+        assert_eq!(
+            CliError::from_clap(&error, "corebox info").message(),
+            "the following required arguments were not provided: <ID>: see 'corebox info --help'"
         );
         let error = crate::command()
             .try_get_matches_from(["corebox", "uplod"])

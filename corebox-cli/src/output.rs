@@ -218,6 +218,15 @@ pub fn scopes(scopes: &[Scope]) -> String {
     }
 }
 
+/// Text of several lines made safe for a terminal: as [`sanitize`], but
+/// line breaks stay.
+pub fn sanitize_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| sanitize(line.trim_end_matches('\r')))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Text made safe for a terminal: control characters are escaped, so a
 /// display name or a message cannot move the cursor or forge other lines.
 pub fn sanitize(text: &str) -> String {

@@ -208,6 +208,53 @@ pub struct Config {
     /// Unknown short-link codes a client may ask for in a minute before it
     /// is throttled.
     pub link_misses_per_minute: u32,
+    /// Jobs running at once; 0 for one per core.
+    pub job_workers: usize,
+    /// Attempts a job gets before it is dead.
+    pub job_attempts: u32,
+    /// The first retry's delay (doubled for each later one).
+    pub job_retry_base: HumanDuration,
+    /// How long one attempt of a job may run.
+    pub job_timeout: HumanDuration,
+    /// Whether uploaded images (and videos) get a thumbnail.
+    pub thumbnails: bool,
+    /// The thumbnail's longest side, in pixels.
+    pub thumbnail_size: u32,
+    /// A program run on each new upload, with the file's path added last;
+    /// a non-zero exit holds the file back.
+    pub upload_hook: CommandLine,
+    /// The ffmpeg program, for poster frames of videos.
+    pub ffmpeg: String,
+    /// Largest download `corebox import` takes.
+    pub import_max_size: Bytes,
+    /// Whether imports may fetch from loopback and private addresses.
+    pub import_allow_private: bool,
+}
+
+/// A program and its arguments: a TOML array, or in the environment words
+/// separated by spaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandLine(pub Vec<String>);
+
+impl Serialize for CommandLine {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for CommandLine {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            List(Vec<String>),
+            Text(String),
+        }
+        Ok(CommandLine(match Raw::deserialize(deserializer)? {
+            Raw::List(words) => words,
+            Raw::Text(text) => text.split_whitespace().map(str::to_owned).collect(),
+        }))
+    }
 }
 
 /// How much of a client address is kept in download and click records.
@@ -292,12 +339,22 @@ impl Default for Config {
             link_code_length: 7,
             link_redirect: 302,
             link_misses_per_minute: 60,
+            job_workers: 0,
+            job_attempts: 5,
+            job_retry_base: HumanDuration(Duration::from_secs(5)),
+            job_timeout: HumanDuration(Duration::from_secs(600)),
+            thumbnails: true,
+            thumbnail_size: 320,
+            upload_hook: CommandLine::default(),
+            ffmpeg: "ffmpeg".to_owned(),
+            import_max_size: Bytes(1 << 30),
+            import_allow_private: false,
         }
     }
 }
 
 /// The keys of [`Config`], for the environment overlay.
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 30] = [
     "data_dir",
     "socket",
     "http",
@@ -318,6 +375,16 @@ const KEYS: [&str; 20] = [
     "link_code_length",
     "link_redirect",
     "link_misses_per_minute",
+    "job_workers",
+    "job_attempts",
+    "job_retry_base",
+    "job_timeout",
+    "thumbnails",
+    "thumbnail_size",
+    "upload_hook",
+    "ffmpeg",
+    "import_max_size",
+    "import_allow_private",
 ];
 
 /// Why the configuration could not be loaded.
@@ -425,6 +492,7 @@ impl Config {
             ("http_rate_per_second", config.http_rate_per_second),
             ("http_burst", config.http_burst),
             ("link_misses_per_minute", config.link_misses_per_minute),
+            ("job_attempts", config.job_attempts),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -437,6 +505,18 @@ impl Config {
             return Err(ConfigError::Invalid {
                 origin: "link_code_length".to_owned(),
                 message: "must be 4 to 32".to_owned(),
+            });
+        }
+        if !(16..=4096).contains(&config.thumbnail_size) {
+            return Err(ConfigError::Invalid {
+                origin: "thumbnail_size".to_owned(),
+                message: "must be 16 to 4096 pixels".to_owned(),
+            });
+        }
+        if config.job_timeout.0.is_zero() {
+            return Err(ConfigError::Invalid {
+                origin: "job_timeout".to_owned(),
+                message: "must be longer than zero".to_owned(),
             });
         }
         if ![301, 302, 307, 308].contains(&config.link_redirect) {

@@ -22,6 +22,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/0002_files.sql")),
     M::up(include_str!("db/0003_shares.sql")),
     M::up(include_str!("db/0004_links.sql")),
+    M::up(include_str!("db/0005_jobs.sql")),
 ];
 
 /// Failures of the database layer.

@@ -5,8 +5,9 @@
 //! profiles, invites), [`auth`] (passwords, tokens, permission policy),
 //! [`storage`] (blob store, upload sessions, garbage collection),
 //! [`files`] (file metadata, ownership, grants, quotas), [`shares`]
-//! (public links to files and their downloads) and [`links`] (short links
-//! and their clicks), over [`db`] (SQLite). The front doors are [`rpc`]
+//! (public links to files and their downloads), [`links`] (short links
+//! and their clicks) and [`jobs`] (the background queue and its work),
+//! over [`db`] (SQLite). The front doors are [`rpc`]
 //! (the tarpc socket), which identifies the caller and calls a subsystem,
 //! which checks permissions itself, and [`http`] (the public endpoint for
 //! share links and short links). Arrows point down only: nothing below a
@@ -19,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod files;
 pub mod http;
+pub mod jobs;
 pub mod links;
 pub mod lock;
 pub mod logging;
@@ -44,6 +46,7 @@ use auth::GuessThrottle;
 use config::Config;
 use db::Db;
 use files::{Files, Limits};
+use jobs::{Jobs, JobsConfig};
 use links::{Links, LinksConfig, Origin};
 use lock::DataDirLock;
 use shares::Shares;
@@ -66,6 +69,8 @@ pub struct App {
     pub shares: Shares,
     /// Short links and their clicks.
     pub links: Links,
+    /// Background jobs.
+    pub jobs: Jobs,
 }
 
 /// The clap definition of `corebox-daemon`, for generated docs.
@@ -129,7 +134,30 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         max_file_size: config.max_file_size.0,
         disk_reserve: config.disk_reserve.0,
     };
-    let files = Files::new(db.clone(), Arc::clone(&storage), limits);
+    let workers = match config.job_workers {
+        0 => std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        workers => workers,
+    };
+    let jobs = Jobs::open(
+        db.clone(),
+        Arc::clone(&auth),
+        Arc::clone(&storage),
+        JobsConfig {
+            workers: std::num::NonZeroUsize::new(workers).unwrap_or(std::num::NonZeroUsize::MIN),
+            max_attempts: config.job_attempts,
+            retry_base: config.job_retry_base.0,
+            timeout: config.job_timeout.0,
+            thumbnails: config.thumbnails,
+            thumbnail_size: config.thumbnail_size,
+            upload_hook: config.upload_hook.0.clone(),
+            ffmpeg: config.ffmpeg.clone(),
+            import_max_bytes: config.import_max_size.0,
+            import_allow_private: config.import_allow_private,
+            default_quota: quota,
+        },
+    )
+    .await?;
+    let files = Files::new(db.clone(), Arc::clone(&storage), limits, jobs.clone());
     let socket = rpc::bind(&config.socket)?;
     let web = http::Listener::bind(config.http)
         .await
@@ -165,6 +193,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         files,
         shares,
         links,
+        jobs,
     });
     let public = Arc::new(http::Public::new(
         Arc::clone(&app),
@@ -192,6 +221,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         app.config.shutdown_grace.0,
     ));
     let sweeper = tokio::spawn(sweep(Arc::clone(&app.storage), app.config.upload_ttl.0));
+    let dispatcher = app.jobs.start();
     tracing::info!(
         socket = %app.config.socket.display(),
         http = %web_address,
@@ -216,8 +246,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     sweeper.abort();
     tracker.close();
     let grace = app.config.shutdown_grace.0;
-    // The HTTP server drains its own answers within the same grace.
-    let (calls, web) = tokio::join!(tokio::time::timeout(grace, tracker.wait()), web_server);
+    // The HTTP server drains its own answers, and the job workers their
+    // jobs, within the same grace.
+    let (calls, web, ()) = tokio::join!(
+        tokio::time::timeout(grace, tracker.wait()),
+        web_server,
+        app.jobs.shutdown(dispatcher, grace)
+    );
     if calls.is_err() {
         tracing::warn!(
             ?grace,

@@ -17,6 +17,8 @@ fn main() -> ExitCode {
     // Everything the daemon creates (database, blobs, staging files) is
     // for its own user only.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    // Imports speak TLS with rustls over ring; set it up before any client.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args = Args::parse();
     let config = match Config::load(&args) {
         Ok(config) => config,

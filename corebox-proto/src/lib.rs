@@ -21,4 +21,4 @@ pub use service::{CoreBox, CoreBoxClient};
 /// Both sides send it in the handshake that opens every connection; a
 /// connection between different versions is refused before any call. Bump
 /// it whenever the service trait or any type sent over the wire changes.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;

@@ -9,9 +9,10 @@ use serde_bytes::ByteBuf;
 
 use crate::error::ApiResult;
 use crate::types::{
-    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LinkCreate, LinkEdit, LinkInfo,
-    LinkStats, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant, ShareCreate, ShareInfo,
-    ShareStats, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, JobChanges, JobFilter, JobInfo,
+    JobRequest, LinkCreate, LinkEdit, LinkInfo, LinkStats, LoginRequest, ProfileUpdate, Role,
+    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
+    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 
 /// The CoreBox RPC service.
@@ -102,4 +103,19 @@ pub trait CoreBox {
     async fn link_remove(code: String) -> ApiResult<()>;
     /// A short link's clicks over its last `days` days.
     async fn link_stats(code: String, days: u32) -> ApiResult<LinkStats>;
+
+    /// Starts a job: an image operation, an import, a verification.
+    async fn job_submit(request: JobRequest) -> ApiResult<JobInfo>;
+    /// The caller's jobs, newest first.
+    async fn job_list(filter: JobFilter) -> ApiResult<Vec<JobInfo>>;
+    /// One of the caller's jobs, with its log.
+    async fn job_show(id: String) -> ApiResult<JobInfo>;
+    /// Stops one of the caller's jobs (a running child process is killed).
+    async fn job_cancel(id: String) -> ApiResult<JobInfo>;
+    /// Queues a failed, dead or cancelled job again, with fresh attempts.
+    async fn job_retry(id: String) -> ApiResult<JobInfo>;
+    /// Waits until a job in `filter` changes after `since` (a version from
+    /// an earlier answer, 0 for the current state), for at most
+    /// `timeout_secs`; answers the changes, possibly none.
+    async fn job_wait(filter: JobFilter, since: u64, timeout_secs: u32) -> ApiResult<JobChanges>;
 }

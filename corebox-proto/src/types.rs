@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::Scope;
 
+mod jobs;
+
+pub use jobs::{
+    Fit, ImageFormat, JobChanges, JobFilter, JobInfo, JobKind, JobOutcome, JobRequest, JobState,
+};
+
 /// Bytes per upload chunk and download read that clients should use: big
 /// enough to amortise a call, small enough to keep several in flight well
 /// inside the frame limit.
@@ -254,6 +260,11 @@ pub struct FileInfo {
     pub owner: String,
     /// Users it was granted to (shown to the owner and admins only).
     pub grants: Vec<String>,
+    /// Why the file is held back: not shareable, and not readable by
+    /// anyone but its owner (the upload check failed or has not run yet).
+    pub quarantine: Option<String>,
+    /// The id of its thumbnail, once one is made.
+    pub thumbnail: Option<String>,
 }
 
 /// Start (or resume) an upload.

@@ -46,6 +46,11 @@ pub struct UploadArgs {
 
     #[command(flatten)]
     pub share_options: ShareOptions,
+
+    /// Then watch the jobs the upload started (its check, its thumbnail)
+    /// until they end
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `corebox download`.

@@ -186,6 +186,12 @@ fn file_rows(file: &FileInfo) -> Vec<(&'static str, String)> {
     if !file.grants.is_empty() {
         rows.push(("granted to", file.grants.join(", ")));
     }
+    if let Some(thumbnail) = &file.thumbnail {
+        rows.push(("thumbnail", thumbnail.clone()));
+    }
+    if let Some(reason) = &file.quarantine {
+        rows.push(("held back", reason.clone()));
+    }
     rows
 }
 
@@ -229,6 +235,8 @@ mod tests {
             created_at: 0,
             owner: owner.into(),
             grants: Vec::new(),
+            quarantine: None,
+            thumbnail: None,
         }
     }
 

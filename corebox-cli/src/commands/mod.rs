@@ -18,6 +18,7 @@ mod admin;
 mod download;
 mod fetch;
 mod files;
+mod jobs;
 mod links;
 mod shares;
 mod tokens;
@@ -179,6 +180,10 @@ pub fn dispatch(cli: Cli, env: Environment) -> Result<(), CliError> {
         Command::Shares(command) => shares::shares(&app, command),
         Command::Shorten(args) => links::shorten(&app, args),
         Command::Links(command) => links::links(&app, command),
+        Command::Jobs(command) => jobs::jobs(&app, command),
+        Command::Image(command) => jobs::image(&app, command),
+        Command::Import(args) => jobs::import(&app, args),
+        Command::Verify(args) => jobs::verify(&app, args),
         Command::Passwd(args) => account::passwd(&app, args),
         Command::Profile(command) => account::profile(&app, command),
         Command::Account(command) => account::account(&app, command),

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use corebox_proto::types::{FileInfo, ShareInfo, UploadBegin, UploadStart};
 use serde::Serialize;
 
+use super::jobs;
 use super::shares::{ShareSettings, limits};
 use super::{App, Batch};
 use crate::args::UploadArgs;
@@ -71,7 +72,8 @@ pub fn run(app: &App, args: UploadArgs) -> Result<(), CliError> {
 
     let progress = Progress::for_terminal(app.out.mode());
     let mut batch = Batch::new(args.paths.len(), "uploaded");
-    app.block_on(async {
+    let mut stored = Vec::new();
+    let waited = app.block_on(async {
         let (daemon, _) = app.session(&token).await?;
         let mut uploader = Uploader {
             app,
@@ -83,41 +85,48 @@ pub fn run(app: &App, args: UploadArgs) -> Result<(), CliError> {
         if let (Some(spooled), Some(name)) = (stdin, args.name.clone()) {
             let result = uploader.upload_spooled(spooled, name, "stdin").await;
             match uploader.shared(result).await {
-                Ok(outcome) => uploader.report(&outcome)?,
+                Ok(outcome) => {
+                    stored.push(outcome.file.id.clone());
+                    uploader.report(&outcome)?;
+                }
                 Err(error) => {
                     batch.fail(error, output::message);
                 }
             }
-            return Ok::<_, CliError>(());
-        }
-
-        let sizes = planned_sizes(&args.paths, args.paths.len() > 1);
-        let total = (args.paths.len() > 1).then(|| progress.total(sizes.iter().sum()));
-        let mut done_bytes = 0;
-        for (index, path) in args.paths.iter().enumerate() {
-            let bars: Vec<&Bar> = total.iter().collect();
-            let result = uploader.upload_path(path, args.name.clone(), &bars).await;
-            match uploader.shared(result).await {
-                Ok(outcome) => {
-                    done_bytes += outcome.file.size;
-                    batch.succeed();
-                    uploader.report(&outcome)?;
-                }
-                Err(error) => {
-                    let stop = progress.print(|| batch.fail(error, output::message));
-                    if stop {
-                        break;
+        } else {
+            let sizes = planned_sizes(&args.paths, args.paths.len() > 1);
+            let total = (args.paths.len() > 1).then(|| progress.total(sizes.iter().sum()));
+            let mut done_bytes = 0;
+            for (index, path) in args.paths.iter().enumerate() {
+                let bars: Vec<&Bar> = total.iter().collect();
+                let result = uploader.upload_path(path, args.name.clone(), &bars).await;
+                match uploader.shared(result).await {
+                    Ok(outcome) => {
+                        done_bytes += outcome.file.size;
+                        batch.succeed();
+                        stored.push(outcome.file.id.clone());
+                        uploader.report(&outcome)?;
+                    }
+                    Err(error) => {
+                        let stop = progress.print(|| batch.fail(error, output::message));
+                        if stop {
+                            break;
+                        }
                     }
                 }
-            }
-            if let Some(total) = &total {
-                let left: u64 = sizes[index + 1..].iter().sum();
-                total.set(done_bytes, done_bytes + left);
+                if let Some(total) = &total {
+                    let left: u64 = sizes[index + 1..].iter().sum();
+                    total.set(done_bytes, done_bytes + left);
+                }
             }
         }
-        Ok(())
+        if !args.wait || stored.is_empty() {
+            return Ok::<_, CliError>(Vec::new());
+        }
+        jobs::watch_files(app, &daemon, &stored).await
     })?;
-    batch.finish()
+    batch.finish()?;
+    jobs::outcome_error(&waited)
 }
 
 /// Checks the paths and `--name` together; returns whether stdin is the
@@ -353,6 +362,10 @@ impl Uploader<'_> {
             return result;
         };
         let mut outcome = result?;
+        if outcome.file.quarantine.is_some() {
+            // An upload check runs first; only a file it clears is shared.
+            outcome.file = jobs::settle_check(self.app, self.daemon, &outcome.file).await?;
+        }
         let file = &outcome.file;
         let share = self
             .daemon

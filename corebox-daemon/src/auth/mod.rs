@@ -323,6 +323,47 @@ impl Auth {
         })
     }
 
+    /// The identity a background job acts with: its owner, as they are now
+    /// (a disabled or deleted owner's jobs cannot act), holding `scopes`,
+    /// the scopes of the token that queued it.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::TokenInvalid`] when the owner is gone,
+    /// [`AuthError::AccountDisabled`]; database failures.
+    pub async fn acting_for(
+        &self,
+        user_id: i64,
+        scopes: Vec<Scope>,
+        job_id: &str,
+    ) -> Result<Actor, AuthError> {
+        let user = self
+            .db
+            .read(move |conn| Ok::<_, AuthError>(users::user_by_id(conn, user_id)?))
+            .await?
+            .ok_or(AuthError::TokenInvalid)?;
+        if user.disabled {
+            return Err(AuthError::AccountDisabled);
+        }
+        let now = unix_now();
+        Ok(Actor {
+            user_id: user.id,
+            username: user.username,
+            role: user.role,
+            token: TokenRow {
+                id: format!("job:{job_id}"),
+                user_id,
+                kind: TokenKind::Api,
+                name: Some("background job".to_owned()),
+                scopes,
+                created_at: now,
+                expires_at: None,
+                revoked_at: None,
+                last_used_at: None,
+            },
+        })
+    }
+
     /// The actor's account and token.
     ///
     /// # Errors

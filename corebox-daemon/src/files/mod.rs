@@ -4,8 +4,10 @@
 //! pointer from a user to content in [`crate::storage`]; identical content
 //! is stored once however many files point at it. Every operation takes the
 //! acting identity and checks it here: the owner and admins see a file,
-//! users it was granted to may read it, and for anyone else it does not
-//! exist (the same answer as an unknown id).
+//! users it was granted to may read it (unless it is held back by the
+//! upload check), and for anyone else it does not exist (the same answer
+//! as an unknown id). Variants (thumbnails) are files of their own that
+//! `ls` does not list; they go when their original goes.
 
 mod rules;
 pub mod store;
@@ -21,12 +23,13 @@ use crate::accounts::store as users;
 use crate::auth::{Actor, AuthError};
 use crate::clock::unix_now;
 use crate::db::Db;
+use crate::jobs::{AWAITING_CHECK, Jobs};
 use crate::storage::store::{self as storage_store, UploadRow};
 use crate::storage::{Storage, StorageError};
 use store::FileRow;
 
-pub use rules::{FilesError, Limits, MAX_NAME_BYTES, check_name};
-use rules::{check_quota, parse_sha256};
+use rules::parse_sha256;
+pub use rules::{FilesError, Limits, MAX_NAME_BYTES, check_name, check_quota};
 
 /// How the caller may use a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +46,8 @@ fn visible(conn: &Connection, actor: &Actor, id: &str) -> Result<(FileRow, Acces
         Access::Owner
     } else if actor.is_admin() && actor.has_scope(Scope::Admin) {
         Access::Admin
-    } else if store::has_grant(conn, id, actor.user_id)? {
+    } else if file.quarantine.is_none() && store::has_grant(conn, id, actor.user_id)? {
+        // A held-back file is its owner's alone until it is cleared.
         Access::Reader
     } else {
         return Err(FilesError::NotFound);
@@ -61,7 +65,14 @@ fn info(file: FileRow, grants: Vec<String>) -> FileInfo {
         created_at: file.created_at,
         owner: file.owner,
         grants,
+        quarantine: file.quarantine,
+        thumbnail: file.thumbnail,
     }
+}
+
+/// The file as its owner sees it, before any grant.
+pub fn info_of(file: FileRow) -> FileInfo {
+    info(file, Vec::new())
 }
 
 /// The file as `access` may see it: grants only for the owner and admins.
@@ -83,15 +94,18 @@ pub struct Files {
     db: Db,
     storage: Arc<Storage>,
     limits: Limits,
+    jobs: Jobs,
 }
 
 impl Files {
-    /// The subsystem over `db` and `storage`.
-    pub fn new(db: Db, storage: Arc<Storage>, limits: Limits) -> Files {
+    /// The subsystem over `db` and `storage`; new uploads get their jobs
+    /// (the upload check, a thumbnail) from `jobs`.
+    pub fn new(db: Db, storage: Arc<Storage>, limits: Limits, jobs: Jobs) -> Files {
         Files {
             db,
             storage,
             limits,
+            jobs,
         }
     }
 
@@ -154,9 +168,9 @@ impl Files {
                 })
                 .await?;
             if let Some((file, grants)) = reused {
-                return Ok(UploadStart::Done {
-                    file: info(file, grants),
-                });
+                let file = info(file, grants);
+                self.jobs.file_stored(actor, &file).await;
+                return Ok(UploadStart::Done { file });
             }
         }
 
@@ -257,6 +271,9 @@ impl Files {
             published.media_type.clone(),
         );
         let row = published.upload.clone();
+        // With an upload check configured, a new file is held back until
+        // the check passes.
+        let held = self.jobs.has_upload_hook().then_some(AWAITING_CHECK);
         let file = self
             .db
             .write(move |conn| {
@@ -281,6 +298,9 @@ impl Files {
                             sha256: blob.to_string(),
                             media_type,
                             created_at: now,
+                            quarantine: held.map(str::to_owned),
+                            variant_of: None,
+                            thumbnail: None,
                         };
                         store::insert_file(&tx, &file)?;
                         file
@@ -293,6 +313,7 @@ impl Files {
             .await?;
         drop(published);
         self.storage.forget(upload);
+        self.jobs.file_stored(actor, &file).await;
         Ok(file)
     }
 
@@ -404,12 +425,19 @@ impl Files {
                 if access == Access::Reader {
                     return Err(FilesError::ReadOnly);
                 }
+                // Its variants (thumbnails) go with it.
+                let mut contents = store::variant_blobs(&tx, &file.id)?;
+                contents.push(file.sha256.clone());
                 store::delete_file(&tx, &file.id)?;
                 let mut freed = Vec::new();
-                if store::references(&tx, &file.sha256)? == 0 {
-                    let blob = parse_sha256(&file.sha256)?;
-                    storage_store::delete_blob(&tx, &blob)?;
-                    freed.push(blob);
+                contents.sort();
+                contents.dedup();
+                for content in contents {
+                    if store::references(&tx, &content)? == 0 {
+                        let blob = parse_sha256(&content)?;
+                        storage_store::delete_blob(&tx, &blob)?;
+                        freed.push(blob);
+                    }
                 }
                 tx.commit()?;
                 Ok(((), freed))

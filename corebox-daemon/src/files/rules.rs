@@ -139,7 +139,7 @@ pub(super) fn parse_sha256(hex: &str) -> Result<BlobId, FilesError> {
 }
 
 /// Refuses `size` more bytes for `owner` when it would pass their quota.
-pub(super) fn check_quota(
+pub fn check_quota(
     conn: &Connection,
     owner: i64,
     size: u64,

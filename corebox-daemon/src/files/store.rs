@@ -22,10 +22,18 @@ pub struct FileRow {
     pub media_type: String,
     /// Creation time.
     pub created_at: i64,
+    /// Why it is held back, if it is.
+    pub quarantine: Option<String>,
+    /// The original this is a variant (a thumbnail) of.
+    pub variant_of: Option<String>,
+    /// Its thumbnail's id (read, never written: a variant row says it).
+    pub thumbnail: Option<String>,
 }
 
 const FILE_COLUMNS: &str = "f.id, f.owner_id, u.username, f.name, f.size, f.sha256, \
-                            f.media_type, f.created_at";
+                            f.media_type, f.created_at, f.quarantine, f.variant_of, \
+                            (SELECT v.id FROM files v WHERE v.variant_of = f.id \
+                             ORDER BY v.created_at DESC LIMIT 1)";
 const FROM_FILES: &str = "FROM files f JOIN users u ON u.id = f.owner_id";
 
 fn file_from_row(row: &Row<'_>) -> rusqlite::Result<FileRow> {
@@ -38,14 +46,18 @@ fn file_from_row(row: &Row<'_>) -> rusqlite::Result<FileRow> {
         sha256: row.get(5)?,
         media_type: row.get(6)?,
         created_at: row.get(7)?,
+        quarantine: row.get(8)?,
+        variant_of: row.get(9)?,
+        thumbnail: row.get(10)?,
     })
 }
 
 /// Inserts a file row (its blob row must exist).
 pub fn insert_file(conn: &Connection, file: &FileRow) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO files (id, owner_id, name, size, sha256, media_type, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO files (id, owner_id, name, size, sha256, media_type, created_at,
+            quarantine, variant_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             file.id,
             file.owner_id,
@@ -54,6 +66,8 @@ pub fn insert_file(conn: &Connection, file: &FileRow) -> rusqlite::Result<()> {
             file.sha256,
             file.media_type,
             file.created_at,
+            file.quarantine,
+            file.variant_of,
         ],
     )?;
     Ok(())
@@ -78,7 +92,8 @@ pub fn owned_with_content(
 ) -> rusqlite::Result<Option<FileRow>> {
     conn.query_row(
         &format!(
-            "SELECT {FILE_COLUMNS} {FROM_FILES} WHERE f.owner_id = ?1 AND f.sha256 = ?2
+            "SELECT {FILE_COLUMNS} {FROM_FILES}
+             WHERE f.owner_id = ?1 AND f.sha256 = ?2 AND f.variant_of IS NULL
              ORDER BY f.name = ?3 DESC, f.created_at LIMIT 1"
         ),
         params![owner_id, sha256, name],
@@ -100,8 +115,8 @@ pub fn visible_files(
     };
     let mut statement = conn.prepare(&format!(
         "SELECT {FILE_COLUMNS} {FROM_FILES}
-         WHERE f.owner_id = ?1
-            OR f.id IN (SELECT file_id FROM file_grants WHERE user_id = ?1)
+         WHERE f.variant_of IS NULL AND (f.owner_id = ?1
+            OR f.id IN (SELECT file_id FROM file_grants WHERE user_id = ?1))
          ORDER BY {order}"
     ))?;
     statement.query_map([user_id], file_from_row)?.collect()
@@ -176,6 +191,21 @@ pub fn delete_file(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The content ids of file `id`'s variants.
+pub fn variant_blobs(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String>> {
+    let mut statement = conn.prepare("SELECT sha256 FROM files WHERE variant_of = ?1")?;
+    statement.query_map([id], |row| row.get(0))?.collect()
+}
+
+/// Sets or clears why file `id` is held back.
+pub fn set_quarantine(conn: &Connection, id: &str, reason: Option<&str>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE files SET quarantine = ?2 WHERE id = ?1",
+        params![id, reason],
+    )?;
+    Ok(())
+}
+
 /// How many files refer to content `sha256`.
 pub fn references(conn: &Connection, sha256: &str) -> rusqlite::Result<u64> {
     conn.query_row(
@@ -192,4 +222,13 @@ pub fn used_bytes(conn: &Connection, owner_id: i64) -> rusqlite::Result<u64> {
         [owner_id],
         |row| row.get(0),
     )
+}
+
+/// The distinct contents `owner_id`'s files refer to, with their sizes.
+pub fn owned_blobs(conn: &Connection, owner_id: i64) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut statement = conn
+        .prepare("SELECT DISTINCT sha256, size FROM files WHERE owner_id = ?1 ORDER BY sha256")?;
+    statement
+        .query_map([owner_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
 }

@@ -10,6 +10,7 @@ use crate::accounts::AccountsError;
 use crate::auth::AuthError;
 use crate::db::DbError;
 use crate::files::FilesError;
+use crate::jobs::JobsError;
 use crate::links::LinksError;
 use crate::shares::SharesError;
 use crate::storage::StorageError;
@@ -115,6 +116,7 @@ impl From<SharesError> for ApiError {
             SharesError::Invalid(_) => ApiError::invalid(message),
             SharesError::NotFound | SharesError::FileNotFound => ApiError::not_found(message),
             SharesError::NotOwner => ApiError::denied(message),
+            SharesError::Held(_) => ApiError::new(ErrorCode::FailedPrecondition, message),
             SharesError::Auth(error) => auth_error(error),
             SharesError::Db(error) => internal(&error),
         }
@@ -130,6 +132,19 @@ impl From<LinksError> for ApiError {
             LinksError::NotFound => ApiError::not_found(message),
             LinksError::Auth(error) => auth_error(error),
             LinksError::Db(error) => internal(&error),
+        }
+    }
+}
+
+impl From<JobsError> for ApiError {
+    fn from(error: JobsError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            JobsError::Invalid(_) => ApiError::invalid(message),
+            JobsError::NotFound | JobsError::FileNotFound => ApiError::not_found(message),
+            JobsError::WrongState(_) => ApiError::new(ErrorCode::FailedPrecondition, message),
+            JobsError::Auth(error) => auth_error(error),
+            JobsError::Db(error) => internal(&error),
         }
     }
 }

@@ -8,9 +8,10 @@
 use std::sync::{Arc, Mutex};
 
 use corebox_proto::types::{
-    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, LinkCreate, LinkEdit, LinkInfo,
-    LinkStats, LoginRequest, ProfileUpdate, Role, Secret, SessionGrant, ShareCreate, ShareInfo,
-    ShareStats, SignupRequest, TokenCreate, TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
+    CreatedToken, FileInfo, FileSort, Invite, InviteCreate, JobChanges, JobFilter, JobInfo,
+    JobRequest, LinkCreate, LinkEdit, LinkInfo, LinkStats, LoginRequest, ProfileUpdate, Role,
+    Secret, SessionGrant, ShareCreate, ShareInfo, ShareStats, SignupRequest, TokenCreate,
+    TokenInfo, UploadBegin, UploadStart, UserInfo, WhoAmI,
 };
 use corebox_proto::{ApiError, CoreBox};
 use serde_bytes::ByteBuf;
@@ -347,5 +348,45 @@ impl CoreBox for Connection {
     async fn link_stats(self, _: Context, code: String, days: u32) -> ApiResult<LinkStats> {
         let actor = self.actor().await?;
         Ok(self.app.links.stats(&actor, &code, days).await?)
+    }
+
+    async fn job_submit(self, _: Context, request: JobRequest) -> ApiResult<JobInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.jobs.submit(&actor, request).await?)
+    }
+
+    async fn job_list(self, _: Context, filter: JobFilter) -> ApiResult<Vec<JobInfo>> {
+        let actor = self.actor().await?;
+        Ok(self.app.jobs.list(&actor, filter).await?)
+    }
+
+    async fn job_show(self, _: Context, id: String) -> ApiResult<JobInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.jobs.show(&actor, &id).await?)
+    }
+
+    async fn job_cancel(self, _: Context, id: String) -> ApiResult<JobInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.jobs.cancel(&actor, &id).await?)
+    }
+
+    async fn job_retry(self, _: Context, id: String) -> ApiResult<JobInfo> {
+        let actor = self.actor().await?;
+        Ok(self.app.jobs.retry(&actor, &id).await?)
+    }
+
+    async fn job_wait(
+        self,
+        _: Context,
+        filter: JobFilter,
+        since: u64,
+        timeout_secs: u32,
+    ) -> ApiResult<JobChanges> {
+        let actor = self.actor().await?;
+        Ok(self
+            .app
+            .jobs
+            .wait(&actor, filter, since, timeout_secs)
+            .await?)
     }
 }

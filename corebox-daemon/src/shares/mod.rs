@@ -68,6 +68,9 @@ pub enum SharesError {
     /// The caller may read the file but does not own it.
     #[error("this file was shared with you to read; only its owner can share it")]
     NotOwner,
+    /// The file is held back by the upload check.
+    #[error("this file cannot be shared: {0}")]
+    Held(String),
     /// Authentication or permission failure.
     #[error(transparent)]
     Auth(#[from] AuthError),
@@ -225,7 +228,11 @@ impl Shares {
                 let tx = conn.transaction()?;
                 let file = files_store::file_by_id(&tx, &file_id)?;
                 match file {
-                    Some(file) if file.owner_id == owner => {}
+                    Some(file) if file.owner_id == owner => {
+                        if let Some(reason) = file.quarantine {
+                            return Err(SharesError::Held(reason));
+                        }
+                    }
                     Some(file) if !is_admin && files_store::has_grant(&tx, &file.id, owner)? => {
                         return Err(SharesError::NotOwner);
                     }

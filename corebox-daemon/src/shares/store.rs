@@ -33,12 +33,15 @@ pub struct ShareRow {
     pub sha256: String,
     /// The file's sniffed media type.
     pub media_type: String,
+    /// Why the file is held back, if it is.
+    pub quarantine: Option<String>,
 }
 
 impl ShareRow {
     /// Whether visitors may still use it at `now`.
     pub fn is_live(&self, now: i64) -> bool {
         self.revoked_at.is_none()
+            && self.quarantine.is_none()
             && self.expires_at.is_none_or(|at| at > now)
             && self.max_downloads.is_none_or(|max| self.downloads < max)
     }
@@ -46,7 +49,7 @@ impl ShareRow {
 
 const SELECT: &str = "SELECT s.token, s.file_id, s.owner_id, s.created_at, s.expires_at,
         s.max_downloads, s.password_hash, s.downloads, s.bytes_served, s.revoked_at,
-        f.name, f.size, f.sha256, f.media_type
+        f.name, f.size, f.sha256, f.media_type, f.quarantine
     FROM shares s JOIN files f ON f.id = s.file_id";
 
 fn share_row(row: &Row<'_>) -> rusqlite::Result<ShareRow> {
@@ -65,6 +68,7 @@ fn share_row(row: &Row<'_>) -> rusqlite::Result<ShareRow> {
         size: row.get(11)?,
         sha256: row.get(12)?,
         media_type: row.get(13)?,
+        quarantine: row.get(14)?,
     })
 }
 
@@ -121,6 +125,7 @@ pub fn live_by_owner(
         "{SELECT} WHERE s.owner_id = ?1 AND s.revoked_at IS NULL
             AND (s.expires_at IS NULL OR s.expires_at > ?2)
             AND (s.max_downloads IS NULL OR s.downloads < s.max_downloads)
+            AND f.quarantine IS NULL
         ORDER BY s.created_at DESC, s.rowid DESC"
     ))?;
     statement

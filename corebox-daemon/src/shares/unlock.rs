@@ -88,6 +88,7 @@ mod tests {
             size: 1,
             sha256: "0".repeat(64),
             media_type: "text/plain".to_owned(),
+            quarantine: None,
         }
     }
 

@@ -108,7 +108,9 @@ impl BlobStore {
         Ok(store)
     }
 
-    fn blob_path(&self, id: &BlobId) -> PathBuf {
+    /// Where blob `id` lives, for a child process that reads it (an
+    /// upload check, ffmpeg). Nothing else outside this file sees paths.
+    pub fn blob_path(&self, id: &BlobId) -> PathBuf {
         let hex = id.as_str();
         self.blobs.join(&hex[..2]).join(&hex[2..4]).join(hex)
     }

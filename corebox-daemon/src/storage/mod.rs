@@ -16,6 +16,7 @@
 //! [`Storage::collect_garbage`] removes those.
 
 pub mod blobs;
+mod output;
 mod session;
 pub mod store;
 mod stream;
@@ -31,6 +32,8 @@ use tokio::sync::OwnedMutexGuard;
 use crate::clock::unix_now;
 use crate::db::{Db, DbError};
 pub use blobs::{BlobId, BlobStore};
+use output::LiveOutputs;
+pub use output::{Output, StoredOutput};
 use session::Session;
 use store::UploadRow;
 pub use stream::BlobStream;
@@ -99,6 +102,7 @@ pub struct Storage {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     publish: Arc<tokio::sync::Mutex<()>>,
     upload_ttl: Duration,
+    outputs: LiveOutputs,
 }
 
 impl Storage {
@@ -114,6 +118,7 @@ impl Storage {
             sessions: Mutex::new(HashMap::new()),
             publish: Arc::new(tokio::sync::Mutex::new(())),
             upload_ttl,
+            outputs: LiveOutputs::default(),
         })
     }
 
@@ -303,6 +308,99 @@ impl Storage {
         Ok(BlobStream::spawn(file, offset, len))
     }
 
+    /// Reads all of blob `id`, refusing one larger than `max` bytes.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors (`NotFound` if the blob vanished, `FileTooLarge` past
+    /// `max`).
+    pub async fn read_all(&self, id: &BlobId, max: u64) -> io::Result<Vec<u8>> {
+        let (store, id) = (Arc::clone(&self.blobs), id.clone());
+        blocking(move || {
+            let file = store.open_blob(&id)?;
+            let size = file.metadata()?.len();
+            if size > max {
+                return Err(io::Error::new(
+                    io::ErrorKind::FileTooLarge,
+                    format!("{size} bytes is more than the {max} allowed"),
+                ));
+            }
+            let mut buf = vec![0; usize::try_from(size).map_err(io::Error::other)?];
+            file.read_exact_at(&mut buf, 0)?;
+            Ok(buf)
+        })
+        .await
+    }
+
+    /// Where blob `id` lives on disk, for a child process to read.
+    pub fn blob_path(&self, id: &BlobId) -> std::path::PathBuf {
+        self.blobs.blob_path(id)
+    }
+
+    /// Re-hashes blob `id` and says whether its content still matches its
+    /// address; `None` when `cancelled` said stop. `read` is told of each
+    /// chunk's size as it is hashed.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors (`NotFound` if the blob vanished from disk).
+    pub async fn verify_blob(
+        &self,
+        id: &BlobId,
+        mut read: impl FnMut(u64) + Send + 'static,
+        cancelled: impl Fn() -> bool + Send + 'static,
+    ) -> io::Result<Option<bool>> {
+        use sha2::{Digest, Sha256};
+        let (store, id) = (Arc::clone(&self.blobs), id.clone());
+        blocking(move || {
+            let file = store.open_blob(&id)?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0; 1 << 20];
+            let mut offset = 0;
+            loop {
+                if cancelled() {
+                    return Ok(None);
+                }
+                let got = file.read_at(&mut buf, offset)?;
+                if got == 0 {
+                    break;
+                }
+                hasher.update(&buf[..got]);
+                offset += got as u64;
+                read(got as u64);
+            }
+            Ok(Some(BlobId::from_digest(&hasher.finalize()) == id))
+        })
+        .await
+    }
+
+    /// A new output to write (on the blocking pool) and then publish.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors creating its staging file.
+    pub async fn create_output(&self) -> io::Result<Output> {
+        let (store, live) = (Arc::clone(&self.blobs), Arc::clone(&self.outputs));
+        blocking(move || Output::create(store, live)).await
+    }
+
+    /// Publishes a written output durably, under the publish lock that the
+    /// returned value holds until the caller has committed its rows.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors.
+    pub async fn publish_output(&self, output: Output) -> Result<StoredOutput, StorageError> {
+        let lock = Arc::clone(&self.publish).lock_owned().await;
+        let (blob, size, media_type) = blocking(move || output.publish()).await?;
+        Ok(StoredOutput {
+            blob,
+            size,
+            media_type,
+            _lock: lock,
+        })
+    }
+
     /// Runs `commit`, a database write that removes rows and returns the
     /// blobs it left unreferenced, under the publish lock; then removes
     /// those blobs from disk. Rows go first, bytes after, so a crash in
@@ -367,9 +465,16 @@ impl Storage {
             self.forget(id);
         }
         let store = Arc::clone(&self.blobs);
+        let writing = self
+            .outputs
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone();
         let removed = blocking(move || {
             let recorded: HashSet<String> = recorded.into_iter().collect();
-            let uploads: HashSet<String> = uploads.into_iter().collect();
+            let mut uploads: HashSet<String> = uploads.into_iter().collect();
+            // Outputs being written by jobs are not leftovers.
+            uploads.extend(writing);
             let mut blobs = 0;
             for id in &freed {
                 store.delete(id)?;

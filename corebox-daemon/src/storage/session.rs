@@ -20,7 +20,7 @@ use super::store::UploadRow;
 use super::{StorageError, blocking};
 
 /// Bytes kept from the start of the content for sniffing its type.
-const HEAD_BYTES: usize = 8192;
+pub(super) const HEAD_BYTES: usize = 8192;
 /// How far beyond the bytes held a chunk may start.
 const MAX_AHEAD: u64 = 64 << 20;
 /// How long a chunk waits for the bytes before it.
@@ -275,7 +275,7 @@ fn overlap(offset: u64, held: u64) -> StorageError {
 /// The media type of content starting with `head`, from its bytes only.
 /// Markup (HTML, SVG, XML) is told apart with care: serving it safely
 /// depends on knowing it is there.
-pub fn sniff(head: &[u8]) -> String {
+pub(super) fn sniff(head: &[u8]) -> String {
     let Some(text) = text_prefix(head) else {
         return infer::get(head)
             .map(|kind| kind.mime_type().to_owned())

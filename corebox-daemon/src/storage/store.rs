@@ -163,3 +163,11 @@ pub fn blob_ids(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut statement = conn.prepare("SELECT sha256 FROM blobs")?;
     statement.query_map([], |row| row.get(0))?.collect()
 }
+
+/// Every recorded blob with its size.
+pub fn blob_sizes(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut statement = conn.prepare("SELECT sha256, size FROM blobs ORDER BY sha256")?;
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
+}

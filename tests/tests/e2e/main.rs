@@ -4,6 +4,7 @@
 
 mod harness;
 mod http;
+mod serve;
 
 mod accounts;
 mod admin;
@@ -12,6 +13,8 @@ mod files;
 mod files_protocol;
 mod http_bad_input;
 mod http_safety;
+mod jobs;
+mod jobs_bad_input;
 mod lifecycle;
 mod links;
 mod links_bad_input;

@@ -1,0 +1,59 @@
+//! A tiny HTTP server on loopback for the daemon to import from: each
+//! request is answered by a closure that gets the request's number (from
+//! 0) and the raw connection, so a test can fail, stall or stream as it
+//! needs. Real sockets, real HTTP on the wire.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A server answering on its own threads until dropped with the test.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Server {
+    /// Starts a server whose every request gets `answer(number, stream)`.
+    pub fn start(answer: impl Fn(usize, &mut TcpStream) + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&requests);
+        let answer = Arc::new(answer);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let (answer, counter) = (Arc::clone(&answer), Arc::clone(&counter));
+                std::thread::spawn(move || {
+                    // Read the request head; the body (there is none) is ignored.
+                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                        line.clear();
+                    }
+                    let number = counter.fetch_add(1, Ordering::SeqCst);
+                    answer(number, &mut stream);
+                });
+            }
+        });
+        Server { base, requests }
+    }
+
+    /// Requests answered or being answered so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// Writes a whole answer with `status` and `body`.
+pub fn respond(stream: &mut TcpStream, status: &str, body: &[u8]) {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+}
