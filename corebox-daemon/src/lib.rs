@@ -47,7 +47,7 @@ use config::Config;
 use db::Db;
 use files::{Files, Limits};
 use jobs::{Jobs, JobsConfig};
-use links::{Links, LinksConfig, Origin};
+use links::{Links, LinksConfig, Own};
 use lock::DataDirLock;
 use shares::Shares;
 use storage::Storage;
@@ -176,7 +176,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         Arc::clone(&auth),
         LinksConfig {
             base_url: public_base.clone(),
-            own: own_origins(&public_base, web.local_addr()),
+            own: Own::new(&public_base, web.local_addr()),
             code_length: config.link_code_length,
             client_address: config.client_address,
             misses_per_minute: NonZeroU32::new(config.link_misses_per_minute)
@@ -265,17 +265,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("stopped");
     drop(lock);
     Ok(())
-}
-
-/// The addresses this daemon answers on, which no short link may target:
-/// the public URL, the bound address, and `localhost` for a loopback bind.
-fn own_origins(public_base: &str, bound: std::net::SocketAddr) -> Vec<Origin> {
-    let mut urls = vec![public_base.to_owned(), format!("http://{bound}")];
-    if bound.ip().is_loopback() || bound.ip().is_unspecified() {
-        urls.push(format!("http://localhost:{}", bound.port()));
-        urls.push(format!("http://127.0.0.1:{}", bound.port()));
-    }
-    urls.iter().filter_map(|url| Origin::of(url)).collect()
 }
 
 /// Collects garbage now and then: expired uploads and unreferenced content.

@@ -78,8 +78,10 @@ fn parse_max_downloads(text: &str) -> Result<u64, String> {
     }
 }
 
-/// A link lifetime: a humantime duration above zero.
+/// A link lifetime: a humantime duration above zero and within a hundred
+/// years.
 pub(super) fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    const CENTURY: Duration = Duration::from_secs(100 * 366 * 24 * 3600);
     let duration = super::parse_duration(text)?;
     if duration.is_zero() {
         return Err(
@@ -87,6 +89,9 @@ pub(super) fn parse_lifetime(text: &str) -> Result<Duration, String> {
                     or 90m"
                 .to_owned(),
         );
+    }
+    if duration > CENTURY {
+        return Err("a link lives at most 100 years: write a shorter duration".to_owned());
     }
     Ok(duration)
 }

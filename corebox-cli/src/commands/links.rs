@@ -107,12 +107,19 @@ fn expiry(expiry: Expiry) -> Option<i64> {
     i64::try_from(now.saturating_add(whole_secs(lifetime))).ok()
 }
 
-/// `text` as a QR code of block characters, dark on light, with its quiet
-/// zone, ending in a newline.
+/// `text` as a QR code of block characters, with its quiet zone, ending in
+/// a newline. Terminals are mostly light text on a dark background, so the
+/// light modules are the ones drawn (as `qrencode -t UTF8` does); scanners
+/// then see dark on light.
 fn qr_code(text: &str) -> Result<String, CliError> {
     let code = QrCode::new(text.as_bytes())
         .map_err(|error| CliError::failure(format!("cannot draw a QR code: {error}")))?;
-    let mut drawn = code.render::<Dense1x2>().quiet_zone(true).build();
+    let mut drawn = code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build();
     drawn.push('\n');
     Ok(drawn)
 }
@@ -370,18 +377,14 @@ fn stats_text(stats: &LinkStats) -> String {
     let days = if stats.days == 1 {
         "today".to_owned()
     } else {
-        format!("the last {} days", stats.days)
+        format!("in the last {} days", stats.days)
     };
     let mut text = fields(&[
         ("url", stats.link.url.clone()),
         ("target", stats.link.target.clone()),
         (
             "clicks",
-            format!(
-                "{} in {days} ({} in all)",
-                stats.clicks,
-                clicks(&stats.link)
-            ),
+            format!("{} {days} ({} in all)", stats.clicks, clicks(&stats.link)),
         ),
         (
             "unique",

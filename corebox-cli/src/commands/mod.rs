@@ -259,7 +259,9 @@ impl Batch {
 /// Seconds in a duration, rounded up so that a sub-second lifetime is not
 /// sent as zero.
 fn whole_secs(duration: std::time::Duration) -> u64 {
-    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+    duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0))
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 -- Short links, their clicks, and the daily counts `links stats` reads.
 
 -- `code` is kept as its owner typed it; `code_key` (lowercase) makes codes
--- unique and looked up case-insensitively. Clicks refer to `id`, so clicks
--- still queued for a removed link can never land on a new link that took
--- its alias.
+-- unique without regard to case. An alias is found without case too; a
+-- random code only as it was made, so its 62 characters all count. Clicks
+-- refer to `id`, so clicks still queued for a removed link can never land
+-- on a new link that took its alias.
 CREATE TABLE links (
     id            INTEGER PRIMARY KEY,
     code_key      TEXT    NOT NULL UNIQUE,
     code          TEXT    NOT NULL,
+    is_alias      INTEGER NOT NULL CHECK (is_alias IN (0, 1)),
     owner_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     target        TEXT    NOT NULL,
     created_at    INTEGER NOT NULL,

@@ -144,15 +144,17 @@ fn none_match(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 /// The answer with `share`'s bytes (or their headers for HEAD) to a
-/// request with `headers`. A transfer reaching the last byte of a share
-/// with a download limit needs a free download; without one the answer is
-/// `None`, which the caller shows as a missing share.
+/// request with `headers`. A transfer of a share with a download limit
+/// needs a free download; without one the answer is `None`, which the
+/// caller shows as a missing share. A `preview` (of a share without a
+/// limit) is not counted as a download.
 pub async fn serve(
     public: &Public,
     share: &ShareRow,
     method: &Method,
     headers: &HeaderMap,
     disposition: Disposition,
+    preview: bool,
     visitor: Visitor,
 ) -> Option<Response> {
     let presentation = Presentation::of(&share.media_type, &share.file_name);
@@ -217,9 +219,9 @@ pub async fn serve(
         return Some(response);
     }
 
-    let to_end = first + len == size;
+    let counts = !(preview && share.max_downloads.is_none());
     let shares = &public.app.shares;
-    let transfer = match shares.start_transfer(share, to_end, visitor).await {
+    let mut transfer = match shares.start_transfer(share, counts, visitor).await {
         Ok(Some(transfer)) => transfer,
         Ok(None) => return None,
         Err(error) => {
@@ -238,11 +240,18 @@ pub async fn serve(
             return Some(super::pages::internal_error(headers));
         }
     };
+    if len == 0 {
+        // Nothing to send: the transfer is complete as it starts.
+        transfer.finish();
+        if counts {
+            metrics::counter!(DOWNLOADS).increment(1);
+        }
+    }
     *response.body_mut() = Body::from_stream(Counted {
         stream,
         transfer,
         left: len,
-        to_end,
+        counts,
     });
     Some(response)
 }
@@ -253,7 +262,7 @@ struct Counted {
     stream: BlobStream,
     transfer: Transfer,
     left: u64,
-    to_end: bool,
+    counts: bool,
 }
 
 impl Stream for Counted {
@@ -269,7 +278,7 @@ impl Stream for Counted {
             if self.left == 0 {
                 // The last byte is out: the download is complete.
                 self.transfer.finish();
-                if self.to_end {
+                if self.counts {
                     metrics::counter!(DOWNLOADS).increment(1);
                 }
             }

@@ -10,7 +10,7 @@
 //! Each client gets a token bucket from `governor` (`http_rate_per_second`,
 //! bursts of `http_burst`); past it the answer is 429 with `Retry-After`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -73,8 +73,15 @@ impl Guard {
             .flat_map(|value| value.split(','))
             .collect::<Vec<_>>();
         for hop in hops.iter().rev() {
-            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
-                break;
+            let hop = hop.trim();
+            // Some proxies add the client's port: `1.2.3.4:5`, `[::1]:5`.
+            let parsed = hop
+                .parse::<IpAddr>()
+                .or_else(|_| hop.parse::<SocketAddr>().map(|address| address.ip()));
+            let Ok(ip) = parsed else {
+                // A hop no one can read: the client is unknown, and must
+                // not pass for the (often loopback) proxy itself.
+                return IpAddr::V4(Ipv4Addr::UNSPECIFIED);
             };
             client = ip.to_canonical();
             if !self.is_trusted(client) {
@@ -192,7 +199,17 @@ mod tests {
             "198.51.100.1".parse::<IpAddr>().expect("ip")
         );
         let junk = forwarded(&["not-an-ip"]);
-        assert_eq!(guard.client(proxy, &junk), proxy, "unparsable: the peer");
+        assert_eq!(
+            guard.client(proxy, &junk),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            "unparsable: unknown, never the proxy"
+        );
+        let ported = forwarded(&["198.51.100.1:4711", "[2001:db8::5]:80"]);
+        assert_eq!(
+            guard.client(proxy, &ported),
+            "2001:db8::5".parse::<IpAddr>().expect("ip"),
+            "ports are dropped"
+        );
         assert_eq!(guard.client(proxy, &HeaderMap::new()), proxy);
         let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("ip");
         assert_eq!(

@@ -44,7 +44,7 @@ pub async fn follow(
     };
     if inspect {
         let url = public.app.links.url(&link.code);
-        return pages::inspect_page(&link, &url);
+        return pages::inspect_page(&link, &url, &public.link_path(&link.code));
     }
     if link.password_hash.is_some() {
         let browser = pages::wants_html(&headers);

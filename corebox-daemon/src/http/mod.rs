@@ -112,6 +112,11 @@ impl Public {
     fn share_path(&self, token: &str) -> String {
         format!("{}/s/{token}", self.base_path)
     }
+
+    /// The path of short link `code` on this endpoint.
+    fn link_path(&self, code: &str) -> String {
+        format!("{}/{code}", self.base_path)
+    }
 }
 
 /// The public endpoint's router.
@@ -119,6 +124,8 @@ pub fn router(public: Arc<Public>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/robots.txt", get(robots))
+        // Browsers ask for it on every page; it is no short link's miss.
+        .route("/favicon.ico", get(not_found))
         .route("/metrics", get(metrics::scrape))
         .route("/s/{token}", get(share::page).post(share::unlock))
         .route("/s/{token}/raw", get(share::raw))

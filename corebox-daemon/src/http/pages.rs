@@ -137,12 +137,17 @@ pub fn share_page(share: &ShareRow, path: &str, url: &str, preview: bool) -> Res
     }
     if preview {
         body.push_str(&format!(
-            "<figure><img src=\"{raw}\" alt=\"preview of {name}\"></figure>\n"
+            "<figure><img src=\"{raw}?preview=1\" alt=\"preview of {name}\"></figure>\n"
         ));
     }
+    let password = if share.password_hash.is_some() {
+        "-u :PASSWORD "
+    } else {
+        ""
+    };
     body.push_str(&format!(
         "<p><a class=\"button\" href=\"{raw}?download=1\" download>Download</a></p>\n\
-         <p class=\"meta\">from a terminal: <code>curl -fLJO {}</code></p>",
+         <p class=\"meta\">from a terminal: <code>curl {password}-fLJO {}</code></p>",
         escape(url)
     ));
     page(StatusCode::OK, &share.file_name, &body)
@@ -206,8 +211,9 @@ fn password_form(note: FormNote, subject: &str, button: &str) -> Response {
 
 /// `/{code}+`: where a short link goes, when it was made and until when it
 /// works, without going there. A password-protected link keeps its target
-/// to itself.
-pub fn inspect_page(link: &LinkRow, url: &str) -> Response {
+/// to itself. Its button follows the link itself (`path`), so going on
+/// counts as a click and obeys the click limit.
+pub fn inspect_page(link: &LinkRow, url: &str, path: &str) -> Response {
     let mut body = format!(
         "<h1>Where this link goes</h1>\n<p class=\"meta\"><code>{}</code></p>\n",
         escape(url)
@@ -228,12 +234,10 @@ pub fn inspect_page(link: &LinkRow, url: &str) -> Response {
             None => "does not expire".to_owned(),
         }
     ));
-    if link.password_hash.is_none() {
-        body.push_str(&format!(
-            "\n<p><a class=\"button\" href=\"{}\" rel=\"noreferrer\">Go there</a></p>",
-            escape(&link.target)
-        ));
-    }
+    body.push_str(&format!(
+        "\n<p><a class=\"button\" href=\"{}\" rel=\"noreferrer\">Go there</a></p>",
+        escape(path)
+    ));
     page(StatusCode::OK, "Link preview", &body)
 }
 

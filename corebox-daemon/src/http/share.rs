@@ -81,6 +81,7 @@ pub async fn page(
         &method,
         &headers,
         Disposition::Attachment,
+        false,
         client,
     )
     .await
@@ -102,17 +103,28 @@ pub async fn raw(
     if let Err(refusal) = access(&public, &share, &headers, client).await {
         return refusal.answer(&headers);
     }
-    let download = query
-        .as_deref()
-        .unwrap_or_default()
-        .split('&')
-        .any(|pair| pair == "download" || pair.starts_with("download="));
+    let pairs: Vec<&str> = query.as_deref().unwrap_or_default().split('&').collect();
+    let has = |key: &str| {
+        pairs
+            .iter()
+            .any(|pair| *pair == key || pair.starts_with(&format!("{key}=")))
+    };
+    let (download, preview) = (has("download"), has("preview"));
     let disposition = if download {
         Disposition::Attachment
     } else {
         Disposition::Inline
     };
-    bytes(&public, &share, &method, &headers, disposition, client).await
+    bytes(
+        &public,
+        &share,
+        &method,
+        &headers,
+        disposition,
+        preview,
+        client,
+    )
+    .await
 }
 
 /// The password form's fields.
@@ -311,6 +323,7 @@ async fn bytes(
     method: &Method,
     headers: &HeaderMap,
     disposition: Disposition,
+    preview: bool,
     client: IpAddr,
 ) -> Response {
     let header = |name: header::HeaderName| {
@@ -324,7 +337,17 @@ async fn bytes(
         user_agent: header(header::USER_AGENT),
         referrer: header(header::REFERER),
     };
-    match content::serve(public, share, method, headers, disposition, visitor).await {
+    match content::serve(
+        public,
+        share,
+        method,
+        headers,
+        disposition,
+        preview,
+        visitor,
+    )
+    .await
+    {
         Some(response) => response,
         // The last download went to someone else a moment ago.
         None => pages::not_found(headers),

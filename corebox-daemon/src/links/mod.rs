@@ -11,7 +11,10 @@
 //! The redirect path touches no disk in the steady state: links are read
 //! through an in-memory cache (`moka`), which every change on this daemon
 //! invalidates at once, and clicks go to a queue that [`recorder`] writes in
-//! batches. A click limit holds exactly under concurrency: the clicks of a
+//! batches. A change also bumps its code's epoch; a lookup that read the
+//! database before the change cannot put its stale row into the cache
+//! after it, because the row is cached only while the epoch it started
+//! with is still current. A click limit holds exactly under concurrency: the clicks of a
 //! limited link are counted in memory, in one atomic counter per link that
 //! is never evicted, started from the database once per run; a redirect
 //! takes a click from it only while it is under the limit.
@@ -30,7 +33,7 @@ use std::time::Duration;
 
 use corebox_proto::Scope;
 use corebox_proto::types::{DayClicks, LinkCreate, LinkEdit, LinkInfo, LinkStats, Tally};
-use moka::future::Cache;
+use moka::sync::Cache;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
@@ -42,7 +45,7 @@ use crate::config::ClientAddress;
 use crate::db::{Db, DbError};
 pub use recorder::Click;
 use recorder::Recorder;
-pub use rules::{Origin, RESERVED_WORDS};
+pub use rules::{Own, RESERVED_WORDS};
 use store::{LinkRow, NewLink, TallyKind};
 
 /// The name under which the visitor-hash key is kept.
@@ -112,7 +115,7 @@ pub struct LinksConfig {
     /// The base of printed short URLs (no trailing `/`).
     pub base_url: String,
     /// Addresses of this daemon, which no target may point at.
-    pub own: Vec<Origin>,
+    pub own: Own,
     /// Characters in a random code.
     pub code_length: usize,
     /// What click records keep of the address.
@@ -141,6 +144,8 @@ pub struct Links {
     auth: Arc<Auth>,
     config: LinksConfig,
     cache: Cache<String, Option<Arc<LinkRow>>>,
+    /// How often each code changed on this run; see the module docs.
+    epochs: Mutex<HashMap<String, u64>>,
     /// Clicks of limited links, by link id: the authority on their limit.
     counters: Mutex<HashMap<i64, Arc<AtomicU64>>>,
     recorder: Recorder,
@@ -165,6 +170,7 @@ impl Links {
                 .time_to_idle(Duration::from_secs(600))
                 .build(),
             counters: Mutex::new(HashMap::new()),
+            epochs: Mutex::new(HashMap::new()),
             recorder,
             misses: Strikes::per_minute(config.misses_per_minute),
             guesses: GuessThrottle::new(config.guesses_per_minute),
@@ -224,7 +230,7 @@ impl Links {
                 "that expiry is in the past: give a later time".to_owned(),
             )),
             Some(at) if at - now > MAX_EXPIRY_SECS => Err(LinksError::Invalid(
-                "a link expires within 100 years".to_owned(),
+                "a link expires within 100 years: give an earlier time".to_owned(),
             )),
             _ => Ok(()),
         }
@@ -280,6 +286,7 @@ impl Links {
                     let link = NewLink {
                         code: &code,
                         code_key: &key,
+                        is_alias: alias.is_some(),
                         owner_id: owner,
                         target: &target,
                         created_at: unix_now(),
@@ -300,8 +307,8 @@ impl Links {
             })
             .await?;
         // A miss for this code may be cached from before it existed.
-        self.cache.invalidate(&rules::key_of(&row.code)).await;
-        tracing::info!(code = %row.code, "short link created");
+        self.changed(&rules::key_of(&row.code));
+        tracing::info!(link = row.id, "short link created");
         Ok(self.info(&row))
     }
 
@@ -369,7 +376,7 @@ impl Links {
         self.db
             .write(move |conn| Ok::<_, LinksError>(store::update(conn, &row)?))
             .await?;
-        self.cache.invalidate(&rules::key_of(&link.code)).await;
+        self.changed(&rules::key_of(&link.code));
         if edit.max_clicks.is_some() {
             // Count from what is written, once the queue is.
             self.recorder.flush().await;
@@ -383,8 +390,51 @@ impl Links {
                 link = fresh;
             }
         }
-        tracing::info!(code = %link.code, "short link changed");
+        tracing::info!(link = link.id, "short link changed");
         Ok(self.info(&link))
+    }
+
+    /// Drops the cached row of `key` after a change, so that no lookup
+    /// serves the old one, not even one that read it just before.
+    fn changed(&self, key: &str) {
+        let mut epochs = self
+            .epochs
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        *epochs.entry(key.to_owned()).or_default() += 1;
+        self.cache.invalidate(key);
+    }
+
+    fn epoch(&self, key: &str) -> u64 {
+        self.epochs
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .get(key)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The row of `key`, through the cache.
+    async fn cached(&self, key: String) -> Result<Option<Arc<LinkRow>>, LinksError> {
+        if let Some(found) = self.cache.get(&key) {
+            return Ok(found);
+        }
+        let before = self.epoch(&key);
+        let lookup = key.clone();
+        let found = self
+            .db
+            .read(move |conn| Ok::<_, LinksError>(store::by_key(conn, &lookup)?))
+            .await?
+            .map(Arc::new);
+        let epochs = self
+            .epochs
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if epochs.get(&key).copied().unwrap_or(0) == before {
+            self.cache.insert(key, found.clone());
+        }
+        drop(epochs);
+        Ok(found)
     }
 
     fn forget_counter(&self, id: i64) {
@@ -406,9 +456,9 @@ impl Links {
         self.db
             .write(move |conn| Ok::<_, LinksError>(store::delete(conn, id)?))
             .await?;
-        self.cache.invalidate(&rules::key_of(&link.code)).await;
+        self.changed(&rules::key_of(&link.code));
         self.forget_counter(id);
-        tracing::info!(code = %link.code, "short link removed");
+        tracing::info!(link = id, "short link removed");
         Ok(())
     }
 
@@ -499,22 +549,11 @@ impl Links {
             return Err(throttled(wait).into());
         }
         let found = if rules::is_code_shaped(code) {
-            let key = rules::key_of(code);
-            let db = self.db.clone();
-            let cached = self
-                .cache
-                .try_get_with(key.clone(), async move {
-                    db.read(move |conn| Ok::<_, LinksError>(store::by_key(conn, &key)?))
-                        .await
-                        .map(|row| row.map(Arc::new))
-                })
-                .await
-                .map_err(|error| match Arc::try_unwrap(error) {
-                    Ok(error) => error,
-                    // Another request's load failed; report the same fault.
-                    Err(shared) => LinksError::Db(DbError::Task(shared.to_string())),
-                })?;
-            cached.filter(|link| self.is_live(link, unix_now()))
+            self.cached(rules::key_of(code))
+                .await?
+                // A random code only as it was made; an alias in any case.
+                .filter(|link| link.is_alias || link.code == code)
+                .filter(|link| self.is_live(link, unix_now()))
         } else {
             None
         };

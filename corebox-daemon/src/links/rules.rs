@@ -6,8 +6,10 @@
 //! percent-encoded), so it can go into a `Location` header as it is and a
 //! look-alike host shows what it really is on the inspect page.
 
+use std::net::{IpAddr, SocketAddr};
+
 use unicode_security::MixedScript;
-use url::Url;
+use url::{Host, Url};
 
 use super::LinksError;
 
@@ -65,21 +67,66 @@ pub fn check_alias(alias: &str) -> Result<(), LinksError> {
     Ok(())
 }
 
-/// An address the daemon answers on, which no target may point at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    host: String,
-    port: u16,
+/// The addresses this daemon answers on, which no target may point at
+/// (a link to itself would redirect forever). Hosts are compared as the
+/// URL parser normalises them, names without a trailing dot, IPs as
+/// addresses (an IPv4-mapped IPv6 address is its IPv4 address); when the
+/// daemon listens on loopback or on every address, any loopback address,
+/// `localhost` and `0.0.0.0` at its port are itself too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Own {
+    /// The public host name: itself on any port (behind a proxy).
+    names: Vec<String>,
+    /// The public address and the bound one, when they are IPs.
+    addresses: Vec<SocketAddr>,
+    loopback_ports: Vec<u16>,
 }
 
-impl Origin {
-    /// The origin of `url`, when it is an http(s) URL with a host.
-    pub fn of(url: &str) -> Option<Origin> {
-        let url = Url::parse(url).ok()?;
-        Some(Origin {
-            host: url.host_str()?.to_ascii_lowercase(),
-            port: url.port_or_known_default()?,
-        })
+fn normal_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl Own {
+    /// The addresses of a daemon whose links start with `public_base` and
+    /// which listens on `bound`.
+    pub fn new(public_base: &str, bound: SocketAddr) -> Own {
+        let mut own = Own {
+            addresses: vec![SocketAddr::new(bound.ip().to_canonical(), bound.port())],
+            ..Own::default()
+        };
+        if let Ok(url) = Url::parse(public_base) {
+            let port = url.port_or_known_default().unwrap_or(0);
+            match url.host() {
+                Some(Host::Domain(name)) => own.names.push(normal_name(name)),
+                Some(Host::Ipv4(ip)) => own.addresses.push(SocketAddr::new(IpAddr::V4(ip), port)),
+                Some(Host::Ipv6(ip)) => own
+                    .addresses
+                    .push(SocketAddr::new(IpAddr::V6(ip).to_canonical(), port)),
+                None => {}
+            }
+        }
+        if bound.ip().is_loopback() || bound.ip().is_unspecified() {
+            own.loopback_ports.push(bound.port());
+        }
+        own
+    }
+
+    /// Whether `url` points at this daemon.
+    fn contains(&self, url: &Url) -> bool {
+        let port = url.port_or_known_default().unwrap_or(0);
+        let ip = match url.host() {
+            Some(Host::Domain(name)) => {
+                let name = normal_name(name);
+                let local = name == "localhost" || name.ends_with(".localhost");
+                return self.names.contains(&name)
+                    || (local && self.loopback_ports.contains(&port));
+            }
+            Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
+            Some(Host::Ipv6(ip)) => IpAddr::V6(ip).to_canonical(),
+            None => return false,
+        };
+        self.addresses.contains(&SocketAddr::new(ip, port))
+            || ((ip.is_loopback() || ip.is_unspecified()) && self.loopback_ports.contains(&port))
     }
 }
 
@@ -90,7 +137,7 @@ impl Origin {
 /// [`LinksError::Invalid`] saying what is wrong: too long, control
 /// characters, not an absolute http(s) URL, credentials, a percent-encoded
 /// or mixed-script host, or one of `own` (a link to itself would loop).
-pub fn check_target(raw: &str, own: &[Origin]) -> Result<String, LinksError> {
+pub fn check_target(raw: &str, own: &Own) -> Result<String, LinksError> {
     let invalid = |message: &str| Err(LinksError::Invalid(message.to_owned()));
     let raw = raw.trim_matches(|c: char| c == ' ');
     if raw.len() > MAX_TARGET_BYTES {
@@ -136,10 +183,13 @@ pub fn check_target(raw: &str, own: &[Origin]) -> Result<String, LinksError> {
     if raw.contains('\\') {
         return invalid("a target cannot contain '\\': use '/' or percent-encode it as %5C");
     }
-    let url = Url::parse(raw)
-        .map_err(|error| LinksError::Invalid(format!("the target is not a valid URL: {error}")))?;
+    let url = Url::parse(raw).map_err(|error| {
+        LinksError::Invalid(format!("the target is not a valid URL ({error}): check it"))
+    })?;
     if !url.username().is_empty() || url.password().is_some() {
-        return invalid("a target cannot carry a user name or password (user:password@)");
+        return invalid(
+            "a target cannot carry a user name or password (user:password@): remove them",
+        );
     }
     let Some(host) = url.host_str() else {
         return invalid("a target needs a host name");
@@ -154,11 +204,7 @@ pub fn check_target(raw: &str, own: &[Origin]) -> Result<String, LinksError> {
              check it"
         )));
     }
-    let origin = Origin {
-        host: host.to_ascii_lowercase(),
-        port: url.port_or_known_default().unwrap_or(0),
-    };
-    if own.contains(&origin) {
+    if own.contains(&url) {
         return invalid("a target on this CoreBox's own address would loop: link elsewhere");
     }
     let normal = url.to_string();
@@ -172,8 +218,11 @@ pub fn check_target(raw: &str, own: &[Origin]) -> Result<String, LinksError> {
 mod tests {
     use super::*;
 
-    fn own() -> Vec<Origin> {
-        vec![Origin::of("http://127.0.0.1:8390").expect("origin")]
+    fn own() -> Own {
+        Own::new(
+            "http://127.0.0.1:8390",
+            "127.0.0.1:8390".parse().expect("address"),
+        )
     }
 
     #[test]
@@ -220,6 +269,12 @@ mod tests {
             ("https://exаmple.com/", "mixes alphabets"),
             ("http://127.0.0.1:8390/s/abc", "loop"),
             ("http://127.0.0.1:8390", "loop"),
+            ("http://[::ffff:127.0.0.1]:8390/loop", "loop"),
+            ("http://0.0.0.0:8390/loop", "loop"),
+            ("http://127.1.2.3:8390/loop", "loop"),
+            ("http://[::1]:8390/loop", "loop"),
+            ("http://localhost.:8390/loop", "loop"),
+            ("http://LOCALHOST:8390/loop", "loop"),
             ("https://", "host name"),
             ("https:///nohost", "host name"),
             ("https:/nohost", "host name"),
@@ -227,6 +282,31 @@ mod tests {
         ] {
             let error = check_target(raw, &own()).expect_err(raw).to_string();
             assert!(error.contains(reason), "{raw:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_public_host_is_itself_on_any_port_and_scheme() {
+        let own = Own::new(
+            "https://box.example.com",
+            "127.0.0.1:8390".parse().expect("address"),
+        );
+        for looping in [
+            "https://box.example.com/docs",
+            "https://box.example.com./docs",
+            "http://box.example.com/docs",
+            "https://BOX.example.com:8443/x",
+            "http://127.0.0.1:8390/x",
+        ] {
+            let error = check_target(looping, &own).expect_err(looping).to_string();
+            assert!(error.contains("loop"), "{looping}: {error}");
+        }
+        for fine in [
+            "https://example.com/",
+            "http://127.0.0.1:8391/",
+            "https://sub.box.example.com/",
+        ] {
+            check_target(fine, &own).unwrap_or_else(|error| panic!("{fine}: {error}"));
         }
     }
 

@@ -10,6 +10,8 @@ pub struct LinkRow {
     pub id: i64,
     /// The code as its owner typed it.
     pub code: String,
+    /// Whether the owner chose the code (else it is random).
+    pub is_alias: bool,
     /// The owner's user id.
     pub owner_id: i64,
     /// Where it redirects (normal form).
@@ -26,20 +28,21 @@ pub struct LinkRow {
     pub clicks: u64,
 }
 
-const COLUMNS: &str =
-    "id, code, owner_id, target, created_at, expires_at, max_clicks, password_hash, clicks";
+const COLUMNS: &str = "id, code, is_alias, owner_id, target, created_at, expires_at, max_clicks, \
+                       password_hash, clicks";
 
 fn link_row(row: &Row<'_>) -> rusqlite::Result<LinkRow> {
     Ok(LinkRow {
         id: row.get(0)?,
         code: row.get(1)?,
-        owner_id: row.get(2)?,
-        target: row.get(3)?,
-        created_at: row.get(4)?,
-        expires_at: row.get(5)?,
-        max_clicks: row.get(6)?,
-        password_hash: row.get(7)?,
-        clicks: row.get(8)?,
+        is_alias: row.get(2)?,
+        owner_id: row.get(3)?,
+        target: row.get(4)?,
+        created_at: row.get(5)?,
+        expires_at: row.get(6)?,
+        max_clicks: row.get(7)?,
+        password_hash: row.get(8)?,
+        clicks: row.get(9)?,
     })
 }
 
@@ -50,6 +53,8 @@ pub struct NewLink<'a> {
     pub code: &'a str,
     /// Its lookup key.
     pub code_key: &'a str,
+    /// Whether the owner chose it.
+    pub is_alias: bool,
     /// The owner.
     pub owner_id: i64,
     /// The target.
@@ -67,8 +72,8 @@ pub struct NewLink<'a> {
 /// Inserts a link; `None` when its code is taken.
 pub fn insert(conn: &Connection, link: &NewLink<'_>) -> rusqlite::Result<Option<i64>> {
     let inserted = conn.execute(
-        "INSERT INTO links (code_key, code, owner_id, target, created_at, expires_at, max_clicks,
-            password_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO links (code_key, code, is_alias, owner_id, target, created_at, expires_at,
+            max_clicks, password_hash) VALUES (?1, ?2, ?9, ?3, ?4, ?5, ?6, ?7, ?8)
             ON CONFLICT (code_key) DO NOTHING",
         params![
             link.code_key,
@@ -78,7 +83,8 @@ pub fn insert(conn: &Connection, link: &NewLink<'_>) -> rusqlite::Result<Option<
             link.created_at,
             link.expires_at,
             link.max_clicks,
-            link.password_hash
+            link.password_hash,
+            link.is_alias
         ],
     )?;
     Ok((inserted > 0).then(|| conn.last_insert_rowid()))

@@ -8,12 +8,19 @@
 //! answers only for live shares, so expired, used-up, revoked and unknown
 //! tokens are indistinguishable.
 //!
-//! A download limit holds exactly under concurrency: a visitor fetching the
-//! last byte first takes a slot ([`Shares::reserve`]); a slot is granted
-//! only while completed downloads plus slots in use stay under the limit,
-//! and a finished transfer adds its download and frees its slot in one
-//! step under the same lock, so no two visitors can both take the last
-//! download. An abandoned transfer frees its slot without counting.
+//! What counts as a download: every transfer of the file's bytes that
+//! completes, the whole file or a range of it. An interrupted transfer
+//! does not count, so a download resumed with a range counts once, by its
+//! last part; many small ranges count many times, so ranges cannot get
+//! round a limit. (An image preview on the share page counts nothing; the
+//! page shows one only for shares without a limit.)
+//!
+//! A download limit holds exactly under concurrency: a transfer of a
+//! limited share first takes a slot ([`Shares::start_transfer`]); a slot
+//! is granted only while completed downloads plus slots in use stay under
+//! the limit, and a finished transfer adds its download and frees its slot
+//! in one step under the same lock, so no two visitors can both take the
+//! last download. An abandoned transfer frees its slot without counting.
 
 pub mod store;
 mod unlock;
@@ -408,10 +415,11 @@ impl Shares {
         self.unlock.opens(share, cookie, unix_now())
     }
 
-    /// Starts a transfer of `share`'s bytes to `visitor`. When the transfer
-    /// would include the last byte (`to_end`) and the share has a download
-    /// limit, it first takes a download slot; `None` means none is left,
-    /// which the visitor must see as a missing share.
+    /// Starts a transfer of `share`'s bytes to `visitor`; it counts as a
+    /// download when it completes, unless `counts` is false (a preview).
+    /// A counting transfer of a share with a download limit first takes a
+    /// download slot; `None` means none is left, which the visitor must see
+    /// as a missing share.
     ///
     /// # Errors
     ///
@@ -419,11 +427,11 @@ impl Shares {
     pub async fn start_transfer(
         &self,
         share: &ShareRow,
-        to_end: bool,
+        counts: bool,
         visitor: Visitor,
     ) -> Result<Option<Transfer>, SharesError> {
         let mut holds_slot = false;
-        if let (Some(max), true) = (share.max_downloads, to_end) {
+        if let (Some(max), true) = (share.max_downloads, counts) {
             let mut slots = self.slots.lock().await;
             let token = share.token.clone();
             let downloads = self
@@ -448,7 +456,7 @@ impl Shares {
             slots: Arc::clone(&self.slots),
             token: share.token.clone(),
             holds_slot,
-            to_end,
+            counts,
             sent: 0,
             finished: false,
             record: DownloadRow {
@@ -478,7 +486,7 @@ pub struct Transfer {
     slots: Arc<Mutex<HashMap<String, u64>>>,
     token: String,
     holds_slot: bool,
-    to_end: bool,
+    counts: bool,
     sent: u64,
     finished: bool,
     record: DownloadRow,
@@ -501,7 +509,7 @@ impl Drop for Transfer {
         let mut record = self.record.clone();
         record.at = unix_now();
         record.bytes = self.sent;
-        record.completed = self.finished && self.to_end;
+        record.completed = self.finished && self.counts;
         let (db, slots, token, holds_slot) = (
             self.db.clone(),
             Arc::clone(&self.slots),

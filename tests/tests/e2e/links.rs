@@ -88,6 +88,21 @@ fn a_short_link_redirects_with_302_and_head_counts_nothing() {
     );
 
     assert_redirect(&curl(&url, &[]), 302, target);
+    // Random codes count all 62 characters: another case is another code.
+    let swapped: String = code
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    if swapped != code {
+        let other = curl(&format!("{}/{swapped}", daemon.http_base()), &[]);
+        assert_eq!(other.status, 404, "{}", other.summary());
+    }
     let base = daemon.http_base();
     let head = raw(base, &raw_request("HEAD", &format!("/{code}"), base, &[])).expect("an answer");
     assert_redirect(&head, 302, target);
@@ -313,6 +328,9 @@ fn the_inspect_page_shows_the_target_and_counts_nothing() {
     }
     let shown = daemon.corebox(&["links", "show", "look", "--json"]).json();
     assert_eq!(shown["clicks"], 0, "{shown}");
+    // Going on from the page follows the link itself, so it is counted.
+    let page = get(&format!("{url}+"), BROWSER).text();
+    assert!(page.contains("href=\"/look\""), "{page}");
     assert_eq!(
         get(&format!("{}/nothing+", daemon.http_base()), BROWSER).status,
         404
@@ -503,6 +521,20 @@ fn repeated_misses_from_one_client_are_throttled() {
         blocked.summary()
     );
     assert!(blocked.expect_header("retry-after").parse::<u64>().is_ok());
+
+    // A browser's favicon requests are not misses.
+    let fresh = daemon_with(DaemonOptions::default().env("COREBOX_LINK_MISSES_PER_MINUTE", "2"));
+    let url = shorten(
+        &fresh,
+        "https://example.com/real",
+        &["--alias", "real"],
+        None,
+    );
+    for _ in 0..5 {
+        let icon = curl(&format!("{}/favicon.ico", fresh.http_base()), &[]);
+        assert_eq!(icon.status, 404);
+    }
+    assert_eq!(curl(&url, &[]).status, 302);
 }
 
 #[test]

@@ -42,7 +42,11 @@ fn bad_targets_are_refused_clearly_and_nothing_is_made() {
         ("https:///nohost".into(), "host name"),
         (long, "4096"),
         (own, "loop"),
-        (own_host, "loop"),
+        (own_host.clone(), "loop"),
+        (own_host.replace("localhost", "localhost."), "loop"),
+        (own_host.replace("localhost", "[::ffff:127.0.0.1]"), "loop"),
+        (own_host.replace("localhost", "0.0.0.0"), "loop"),
+        (own_host.replace("localhost", "[::1]"), "loop"),
     ];
     for (target, reason) in &cases {
         let run = daemon.corebox(&["shorten", target]);
@@ -121,4 +125,16 @@ fn odd_codes_and_traversal_get_404_and_the_daemon_goes_on() {
         302,
         "case does not matter"
     );
+}
+
+#[test]
+fn absurd_lifetimes_are_usage_errors() {
+    let daemon = daemon();
+    for lifetime in ["584542046090y", "18446744073709551615s 1ns", "0s"] {
+        let run = daemon.corebox(&["shorten", "https://example.com/", "--expires", lifetime]);
+        assert_eq!(run.code, crate::exit::USAGE, "{lifetime}: {run:#?}");
+        assert!(run.stderr.starts_with("corebox: "), "{run:#?}");
+    }
+    let listed = daemon.corebox(&["links", "ls", "--json"]).json();
+    assert_eq!(listed, serde_json::json!([]));
 }

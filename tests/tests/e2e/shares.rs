@@ -373,3 +373,58 @@ fn stats_record_downloads_and_keep_the_client_as_privacy_allows() {
         assert!(text.contains("stats-probe/1.0"), "{text}");
     }
 }
+
+#[test]
+fn ranges_cannot_get_round_a_download_limit_and_empty_files_count() {
+    let daemon = Daemon::start();
+    daemon.signup(&daemon.home, "alice", "password-a").ok();
+    let bytes = noise(100_000, 14);
+    let id = daemon.upload_bytes(&daemon.home, "ranged.bin", &bytes);
+    let url = daemon.share(&daemon.home, &id, &["--max-downloads", "1"], None);
+    // Everything but the last byte, as a range: that is the download.
+    let most = curl(&url, &[("Range", "bytes=0-99998")]);
+    assert_eq!(most.status, 206, "{}", most.summary());
+    let again = curl(&url, &[("Range", "bytes=0-99998")]);
+    assert_eq!(again.status, 404, "a second range is a second download");
+    assert_eq!(curl(&url, &[]).status, 404);
+    stats_with_downloads(&daemon, &share_token(&url), 1);
+
+    let empty = daemon.upload_bytes(&daemon.home, "empty.bin", b"");
+    let url = daemon.share(&daemon.home, &empty, &["--max-downloads", "1"], None);
+    let first = curl(&url, &[]);
+    assert_eq!(
+        (first.status, first.body.len()),
+        (200, 0),
+        "{}",
+        first.summary()
+    );
+    assert_eq!(curl(&url, &[]).status, 404, "an empty file counts too");
+    stats_with_downloads(&daemon, &share_token(&url), 1);
+}
+
+#[test]
+fn the_page_preview_is_not_a_download() {
+    let daemon = Daemon::start();
+    daemon.signup(&daemon.home, "alice", "password-a").ok();
+    let url = daemon.upload_shared(&daemon.home, "dot.png", &crate::share_http::PNG, &[]);
+    let html = get(&url, BROWSER).text();
+    assert!(html.contains("/raw?preview=1"), "{html}");
+    let preview = get(&format!("{url}/raw?preview=1"), BROWSER);
+    assert_eq!(preview.status, 200);
+    assert!(preview.body == crate::share_http::PNG);
+    assert_eq!(curl(&url, &[]).status, 200);
+    // Both transfers are recorded as they end: wait for their bytes.
+    let both = 2 * crate::share_http::PNG.len() as u64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stats = loop {
+        let stats = daemon
+            .corebox(&["shares", "stats", &share_token(&url), "--json"])
+            .json();
+        if share_field(&stats, "bytes_served").as_u64() == Some(both) {
+            break stats;
+        }
+        assert!(Instant::now() < deadline, "never both transfers: {stats}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(share_field(&stats, "downloads"), 1, "{stats}");
+}
