@@ -227,19 +227,44 @@ impl Jobs {
             .len()
     }
 
-    /// The next change counter value.
-    fn next_version(&self) -> u64 {
-        self.inner.version.fetch_add(1, Ordering::AcqRel) + 1
-    }
-
-    /// Tells watchers that jobs changed (up to the current counter).
-    fn announce(&self) {
-        let current = self.inner.version.load(Ordering::Acquire);
-        self.inner.changes.send_if_modified(|last| {
-            let moved = current > *last;
-            *last = (*last).max(current);
-            moved
-        });
+    /// Runs a database write that changes jobs, numbering each change it
+    /// makes with `version()`, and once it has committed tells watchers.
+    ///
+    /// Announcing only committed versions is what keeps watchers exact:
+    /// the writer is serial, so when a write with version v has committed,
+    /// every lower version has too, and a watcher that reads the rows
+    /// changed up to v misses none.
+    async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection, &dyn Fn() -> u64) -> Result<T, E> + Send + 'static,
+    {
+        let used = Arc::new(AtomicU64::new(0));
+        let (jobs, seen) = (self.clone(), Arc::clone(&used));
+        let result = self
+            .inner
+            .db
+            .write(move |conn| {
+                let version = || {
+                    let version = jobs.inner.version.fetch_add(1, Ordering::AcqRel) + 1;
+                    seen.fetch_max(version, Ordering::AcqRel);
+                    version
+                };
+                work(conn, &version)
+            })
+            .await;
+        // A rolled-back write's versions are gaps: announcing them is
+        // harmless, as no row carries them.
+        let version = used.load(Ordering::Acquire);
+        if version > 0 {
+            self.inner.changes.send_if_modified(|last| {
+                let moved = version > *last;
+                *last = (*last).max(version);
+                moved
+            });
+        }
+        result
     }
 
     /// Whether new uploads wait for the upload check.
@@ -285,11 +310,8 @@ impl Jobs {
         let id = hex::encode(rand::random::<[u8; 8]>());
         let scopes = Scope::join(scopes);
         let max_attempts = self.inner.config.max_attempts;
-        let jobs = self.clone();
         let row = self
-            .inner
-            .db
-            .write(move |conn| {
+            .write(move |conn, version| {
                 let tx = conn.transaction()?;
                 let job = NewJob {
                     id: &id,
@@ -301,7 +323,7 @@ impl Jobs {
                     unique_key: unique_key.as_deref(),
                     max_attempts,
                     now_ms: now_ms(),
-                    version: jobs.next_version(),
+                    version: version(),
                 };
                 let row = match store::insert(&tx, &job)? {
                     Some(()) => store::by_id(&tx, &id)?,
@@ -314,7 +336,6 @@ impl Jobs {
                 row.ok_or(JobsError::NotFound)
             })
             .await?;
-        self.announce();
         self.inner.wake.notify_one();
         Ok(row)
     }
@@ -487,12 +508,10 @@ impl Jobs {
     pub async fn cancel(&self, actor: &Actor, id: &str) -> Result<JobInfo, JobsError> {
         actor.require(Scope::JobsWrite)?;
         let job = self.owned(actor, id).await?;
-        let (key, jobs) = (job.id.clone(), self.clone());
+        let key = job.id.clone();
         let row = self
-            .inner
-            .db
-            .write(move |conn| {
-                if !store::cancel(conn, &key, unix_now(), jobs.next_version())? {
+            .write(move |conn, version| {
+                if !store::cancel(conn, &key, unix_now(), version())? {
                     return Err(JobsError::WrongState(
                         "this job has ended already: nothing to cancel".to_owned(),
                     ));
@@ -509,7 +528,6 @@ impl Jobs {
         {
             token.cancel();
         }
-        self.announce();
         tracing::info!(job = %job.id, "job cancelled");
         Ok(Self::info(&row, false))
     }
@@ -524,12 +542,10 @@ impl Jobs {
     pub async fn retry(&self, actor: &Actor, id: &str) -> Result<JobInfo, JobsError> {
         actor.require(Scope::JobsWrite)?;
         let job = self.owned(actor, id).await?;
-        let (key, jobs) = (job.id.clone(), self.clone());
+        let key = job.id.clone();
         let row = self
-            .inner
-            .db
-            .write(move |conn| {
-                let retried = match store::retry(conn, &key, now_ms(), jobs.next_version()) {
+            .write(move |conn, version| {
+                let retried = match store::retry(conn, &key, now_ms(), version()) {
                     Ok(retried) => retried,
                     Err(rusqlite::Error::SqliteFailure(error, _))
                         if error.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -548,7 +564,6 @@ impl Jobs {
                 store::by_id(conn, &key)?.ok_or(JobsError::NotFound)
             })
             .await?;
-        self.announce();
         self.inner.wake.notify_one();
         tracing::info!(job = %job.id, "job queued again");
         Ok(Self::info(&row, false))

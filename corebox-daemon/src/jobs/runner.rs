@@ -80,21 +80,15 @@ pub async fn dispatch(jobs: Jobs) {
 
 /// Claims up to `limit` due jobs; also says when the next one is due.
 async fn claim(jobs: &Jobs, limit: usize) -> Result<(Vec<JobRow>, Option<i64>), JobsError> {
-    let keeper = jobs.clone();
     let claimed = jobs
-        .inner
-        .db
-        .write(move |conn| {
+        .write(move |conn, version| {
             let tx = conn.transaction()?;
-            let claimed = store::claim_due(&tx, now_ms(), limit, || keeper.next_version())?;
+            let claimed = store::claim_due(&tx, now_ms(), limit, version)?;
             let next = store::next_due(&tx)?;
             tx.commit()?;
             Ok::<_, JobsError>((claimed, next))
         })
         .await?;
-    if !claimed.0.is_empty() {
-        jobs.announce();
-    }
     Ok(claimed)
 }
 
@@ -181,15 +175,13 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// transaction, unless the job was cancelled meanwhile. An imported file
 /// then gets what any new upload gets (its check, a thumbnail).
 async fn succeed(jobs: &Jobs, job: &JobRow, actor: &Actor, done: Done, log: &str) {
-    let (id, log, keeper, kind) = (job.id.clone(), log.to_owned(), jobs.clone(), job.kind);
+    let (id, log, kind) = (job.id.clone(), log.to_owned(), job.kind);
     let Done {
         mut outcome,
         commit,
     } = done;
     let recorded = jobs
-        .inner
-        .db
-        .write(move |conn| {
+        .write(move |conn, version| {
             let tx = conn.transaction()?;
             if let Some(commit) = commit {
                 commit(&tx, &mut outcome)?;
@@ -204,7 +196,7 @@ async fn succeed(jobs: &Jobs, job: &JobRow, actor: &Actor, done: Done, log: &str
                 &log,
                 None,
                 unix_now(),
-                keeper.next_version(),
+                version(),
             )?;
             if !ended {
                 // Cancelled meanwhile: nothing of it is kept.
@@ -231,7 +223,6 @@ async fn succeed(jobs: &Jobs, job: &JobRow, actor: &Actor, done: Done, log: &str
         // Committing the result can fail like the work can (over quota).
         Err(failure) => fail(jobs, job, failure, "").await,
     }
-    jobs.announce();
 }
 
 /// Records a failure: a retry later, or dead.
@@ -246,16 +237,9 @@ async fn fail(jobs: &Jobs, job: &JobRow, failure: Failure, log: &str) {
     } else {
         (JobState::Dead, None)
     };
-    let (id, log, keeper, error) = (
-        job.id.clone(),
-        log.to_owned(),
-        jobs.clone(),
-        message.clone(),
-    );
+    let (id, log, error) = (job.id.clone(), log.to_owned(), message.clone());
     let recorded = jobs
-        .inner
-        .db
-        .write(move |conn| {
+        .write(move |conn, version| {
             Ok::<_, JobsError>(store::finish(
                 conn,
                 &id,
@@ -265,7 +249,7 @@ async fn fail(jobs: &Jobs, job: &JobRow, failure: Failure, log: &str) {
                 &log,
                 run_after,
                 unix_now(),
-                keeper.next_version(),
+                version(),
             )?)
         })
         .await;
@@ -279,23 +263,19 @@ async fn fail(jobs: &Jobs, job: &JobRow, failure: Failure, log: &str) {
         Ok(false) => {}
         Err(error) => tracing::error!(%error, job = %job.id, "cannot record a job's failure"),
     }
-    jobs.announce();
     if retry {
         jobs.inner.wake.notify_one();
     }
 }
 
 async fn give_back(jobs: &Jobs, job: &JobRow) {
-    let (id, keeper) = (job.id.clone(), jobs.clone());
+    let id = job.id.clone();
     let returned = jobs
-        .inner
-        .db
-        .write(move |conn| Ok::<_, JobsError>(store::give_back(conn, &id, keeper.next_version())?))
+        .write(move |conn, version| Ok::<_, JobsError>(store::give_back(conn, &id, version())?))
         .await;
     if let Err(error) = returned {
         tracing::error!(%error, job = %job.id, "cannot return a job to the queue");
     }
-    jobs.announce();
 }
 
 /// The wait before the attempt after `attempts` failed ones.

@@ -50,17 +50,42 @@ async fn a_panic_in_cpu_work_fails_that_job_alone() {
     assert_eq!(fine, Ok(42), "the pool still works after the panic");
 }
 
+/// The regression of a watch that never ended: a write announced the
+/// change counter while another write had taken a version but not yet
+/// committed it, so watchers skipped that change for good.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn versions_only_grow_and_announce_wakes_watchers() {
+async fn only_committed_versions_are_announced() {
     let (_dir, jobs) = jobs().await;
     let mut watcher = jobs.inner.changes.subscribe();
     let start = *watcher.borrow_and_update();
-    let next = jobs.next_version();
-    assert!(next > start);
-    jobs.announce();
-    tokio::time::timeout(Duration::from_secs(1), watcher.changed())
+    let (taken_tx, taken_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let slow = {
+        let jobs = jobs.clone();
+        tokio::spawn(async move {
+            jobs.write(move |_conn, version| {
+                let mine = version();
+                let _ = taken_tx.send(());
+                // Hold the writer, uncommitted, until told.
+                let _ = release_rx.recv();
+                Ok::<_, JobsError>(mine)
+            })
+            .await
+        })
+    };
+    tokio::task::spawn_blocking(move || taken_rx.recv())
+        .await
+        .expect("task")
+        .expect("taken");
+    // Nothing is announced while the write is open.
+    let early = tokio::time::timeout(Duration::from_millis(200), watcher.changed()).await;
+    assert!(early.is_err(), "announced before the commit");
+    release_tx.send(()).expect("release");
+    let mine = slow.await.expect("task").expect("write");
+    tokio::time::timeout(Duration::from_secs(5), watcher.changed())
         .await
         .expect("woken")
         .expect("open");
-    assert_eq!(*watcher.borrow(), next);
+    assert_eq!(*watcher.borrow(), mine);
+    assert!(mine > start);
 }

@@ -10,6 +10,7 @@
 //! written lossless (the `image` crate has no lossy encoder), so a quality
 //! applies to JPEG only. All of it runs on the CPU pool ([`super::cpu`]).
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use corebox_proto::types::{Fit, ImageFormat, JobOutcome, JobRequest};
@@ -167,11 +168,12 @@ pub fn resize(
     width: u32,
     height: u32,
     fit: Fit,
-) -> Result<DynamicImage, Failure> {
+) -> Result<Cow<'_, DynamicImage>, Failure> {
     if (image.width(), image.height()) == (width, height) {
-        return Ok(image.clone());
+        return Ok(Cow::Borrowed(image));
     }
-    // The resizer takes 8- and 16-bit and float layouts; others go to RGBA.
+    // The resizer takes 8- and 16-bit layouts as they are (no copy of the
+    // decoded pixels); others go to RGBA first.
     let source = match image {
         DynamicImage::ImageLuma8(_)
         | DynamicImage::ImageLumaA8(_)
@@ -180,8 +182,8 @@ pub fn resize(
         | DynamicImage::ImageLuma16(_)
         | DynamicImage::ImageLumaA16(_)
         | DynamicImage::ImageRgb16(_)
-        | DynamicImage::ImageRgba16(_) => image.clone(),
-        other => DynamicImage::ImageRgba8(other.to_rgba8()),
+        | DynamicImage::ImageRgba16(_) => Cow::Borrowed(image),
+        other => Cow::Owned(DynamicImage::ImageRgba8(other.to_rgba8())),
     };
     let mut target = DynamicImage::new(width, height, source.color());
     let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
@@ -189,9 +191,9 @@ pub fn resize(
         options = options.fit_into_destination(Some((0.5, 0.5)));
     }
     Resizer::new()
-        .resize(&source, &mut target, &options)
+        .resize(source.as_ref(), &mut target, &options)
         .map_err(|error| Failure::Permanent(format!("cannot resize this image: {error}")))?;
-    Ok(target)
+    Ok(Cow::Owned(target))
 }
 
 /// `image` encoded as `format` (JPEG at `quality`).
@@ -338,11 +340,8 @@ pub async fn thumbnail(
         } else {
             fitted(&image, Some(size), Some(size), Fit::Contain)
         };
-        encode(
-            &resize(&image, width, height, Fit::Contain)?,
-            ImageFormat::Jpeg,
-            THUMBNAIL_QUALITY,
-        )
+        let small = resize(&image, width, height, Fit::Contain)?;
+        encode(&small, ImageFormat::Jpeg, THUMBNAIL_QUALITY)
     })
     .await?;
     progress.report(0.9, "storing").await;

@@ -109,25 +109,22 @@ impl Progress {
             }
             *last = (Some(Instant::now()), message.to_owned());
         }
-        let (id, message, jobs) = (self.id.clone(), message.to_owned(), self.jobs.clone());
+        let (id, message) = (self.id.clone(), message.to_owned());
         let fraction = fraction.clamp(0.0, 1.0);
         let written = self
             .jobs
-            .inner
-            .db
-            .write(move |conn| {
+            .write(move |conn, version| {
                 Ok::<_, JobsError>(store::set_progress(
                     conn,
                     &id,
                     fraction,
                     &message,
-                    jobs.next_version(),
+                    version(),
                 )?)
             })
             .await;
-        match written {
-            Ok(_) => self.jobs.announce(),
-            Err(error) => tracing::warn!(%error, job = %self.id, "cannot record a job's progress"),
+        if let Err(error) = written {
+            tracing::warn!(%error, job = %self.id, "cannot record a job's progress");
         }
     }
 
