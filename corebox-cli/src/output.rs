@@ -218,6 +218,16 @@ pub fn scopes(scopes: &[Scope]) -> String {
     }
 }
 
+/// The first `keep` characters of `text`, with `…` when some were cut.
+pub fn abbreviated(text: &str, keep: usize) -> String {
+    if text.chars().count() <= keep {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(keep).collect();
+    short.push('…');
+    short
+}
+
 /// Text of several lines made safe for a terminal: as [`sanitize`], but
 /// line breaks stay.
 pub fn sanitize_lines(text: &str) -> String {

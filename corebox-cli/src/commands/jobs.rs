@@ -404,7 +404,7 @@ fn job_table(jobs: &[JobInfo]) -> String {
                 format!("{:.0}%", job.progress * 100.0),
                 job.file_name.clone().unwrap_or_else(|| "-".to_owned()),
                 timestamp(job.created_at),
-                abbreviated(&status_text(job), 60),
+                output::abbreviated(&status_text(job), 60),
             ]
         })
         .collect();
@@ -412,15 +412,6 @@ fn job_table(jobs: &[JobInfo]) -> String {
         &["ID", "KIND", "STATE", "DONE", "FILE", "QUEUED", "STATUS"],
         &rows,
     )
-}
-
-fn abbreviated(text: &str, keep: usize) -> String {
-    if text.chars().count() <= keep {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(keep).collect();
-    short.push('…');
-    short
 }
 
 /// The human `jobs show`.

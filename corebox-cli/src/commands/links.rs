@@ -309,16 +309,6 @@ fn clicks(link: &LinkInfo) -> String {
     }
 }
 
-/// The first `keep` characters of `text`, with `…` when some were cut.
-fn abbreviated(text: &str, keep: usize) -> String {
-    if text.chars().count() <= keep {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(keep).collect();
-    short.push('…');
-    short
-}
-
 /// The `links ls` table.
 fn link_table(links: &[LinkInfo]) -> String {
     let rows: Vec<Vec<String>> = links
@@ -330,7 +320,7 @@ fn link_table(links: &[LinkInfo]) -> String {
                 optional_timestamp(link.expires_at, "never"),
                 if link.live { "live" } else { "ended" }.to_owned(),
                 if link.has_password { "yes" } else { "no" }.to_owned(),
-                abbreviated(&link.target, TARGET_SHOWN),
+                output::abbreviated(&link.target, TARGET_SHOWN),
             ]
         })
         .collect();

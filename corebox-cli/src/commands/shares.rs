@@ -250,7 +250,7 @@ fn share_table(shares: &[ShareInfo]) -> String {
         .iter()
         .map(|share| {
             vec![
-                abbreviated(&share.token, TOKEN_SHOWN),
+                output::abbreviated(&share.token, TOKEN_SHOWN),
                 share.file_name.clone(),
                 downloads(share),
                 optional_timestamp(share.expires_at, "never"),
@@ -310,19 +310,9 @@ fn download_row(download: &ShareDownload) -> Vec<String> {
         output::size(download.bytes),
         if download.completed { "yes" } else { "partial" }.to_owned(),
         or_dash(&download.client),
-        abbreviated(&or_dash(&download.user_agent), USER_AGENT_SHOWN),
+        output::abbreviated(&or_dash(&download.user_agent), USER_AGENT_SHOWN),
         or_dash(&download.referrer),
     ]
-}
-
-/// The first `keep` characters of `text`, with `…` when some were cut.
-fn abbreviated(text: &str, keep: usize) -> String {
-    if text.chars().count() <= keep {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(keep).collect();
-    short.push('…');
-    short
 }
 
 #[cfg(test)]

@@ -168,16 +168,10 @@ async fn go(
     headers: &HeaderMap,
     status: Option<StatusCode>,
 ) -> Response {
-    let header = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-    };
     let visit = Visit {
         ip: client,
-        user_agent: header(header::USER_AGENT),
-        referrer: header(header::REFERER),
+        user_agent: super::header_text(headers, header::USER_AGENT),
+        referrer: super::header_text(headers, header::REFERER),
     };
     if !public.app.links.follow(link, visit).await {
         return pages::not_found(headers);

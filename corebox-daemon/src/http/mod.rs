@@ -245,6 +245,14 @@ pub async fn serve(
     }
 }
 
+/// The text of header `name`, when it is there and readable.
+fn header_text(headers: &axum::http::HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// A plain-text answer with `status`, for clients that are not browsers.
 fn text(status: StatusCode, body: impl Into<String>) -> Response {
     (

@@ -326,16 +326,10 @@ async fn bytes(
     preview: bool,
     client: IpAddr,
 ) -> Response {
-    let header = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-    };
     let visitor = Visitor {
         ip: client,
-        user_agent: header(header::USER_AGENT),
-        referrer: header(header::REFERER),
+        user_agent: super::header_text(headers, header::USER_AGENT),
+        referrer: super::header_text(headers, header::REFERER),
     };
     match content::serve(
         public,
