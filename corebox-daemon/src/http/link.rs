@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
@@ -31,14 +31,15 @@ pub async fn follow(
     State(public): State<Arc<Public>>,
     Path(code): Path<String>,
     Extension(Client(client)): Extension<Client>,
-    method: Method,
-    headers: HeaderMap,
+    request: Request,
 ) -> Response {
+    // The request itself, not a copy of its headers: this is the hot path.
+    let (method, headers) = (request.method().clone(), request.headers());
     let (code, inspect) = match code.strip_suffix('+') {
         Some(code) => (code, true),
         None => (code.as_str(), false),
     };
-    let link = match find(&public, code, client, &headers).await {
+    let link = match find(&public, code, client, headers).await {
         Ok(link) => link,
         Err(answer) => return answer,
     };
@@ -47,15 +48,15 @@ pub async fn follow(
         return pages::inspect_page(&link, &url, &public.link_path(&link.code));
     }
     if link.password_hash.is_some() {
-        let browser = pages::wants_html(&headers);
-        let Some(password) = basic_password(&headers) else {
+        let browser = pages::wants_html(headers);
+        let Some(password) = basic_password(headers) else {
             return if browser {
                 pages::link_password_form(FormNote::None)
             } else {
                 refusal_answer(false, None, "short link")
             };
         };
-        match check(&public, &link, password, client, &headers).await {
+        match check(&public, &link, password, client, headers).await {
             Ok(true) => {}
             Ok(false) if browser => return pages::link_password_form(FormNote::Wrong),
             Ok(false) => return refusal_answer(true, None, "short link"),
@@ -65,7 +66,7 @@ pub async fn follow(
     if method == Method::HEAD {
         return redirect(&public, &link, None);
     }
-    go(&public, &link, client, &headers, None).await
+    go(&public, &link, client, headers, None).await
 }
 
 /// `POST /{code}`: the password form.

@@ -89,15 +89,20 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
+/// The label of a request's route: its template, without copying it per
+/// request, or `unmatched`.
+fn route_label(matched: Option<&MatchedPath>) -> &'static str {
+    matched
+        .and_then(|path| super::ROUTES.iter().find(|route| **route == path.as_str()))
+        .copied()
+        .unwrap_or("unmatched")
+}
+
 /// Wraps each request in a span and counts its answer.
 pub async fn observe(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
+    let route = route_label(request.extensions().get::<MatchedPath>());
     let method = method_label(request.method());
-    let span = tracing::debug_span!("http", method, route = %route);
+    let span = tracing::debug_span!("http", method, route);
     let started = Instant::now();
     let response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
@@ -109,7 +114,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
             "answered"
         );
     });
-    metrics::counter!(REQUESTS, "method" => method, "route" => route.clone(), "status" => status.to_string())
+    metrics::counter!(REQUESTS, "method" => method, "route" => route, "status" => status.to_string())
         .increment(1);
     metrics::histogram!(DURATION, "route" => route).record(elapsed.as_secs_f64());
     response

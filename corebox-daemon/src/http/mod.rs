@@ -119,17 +119,38 @@ impl Public {
     }
 }
 
+/// The route templates the endpoint serves; metrics label requests with
+/// them (see [`metrics::observe`]).
+const ROUTES: [&str; 7] = [
+    "/healthz",
+    "/robots.txt",
+    "/favicon.ico",
+    "/metrics",
+    "/s/{token}",
+    "/s/{token}/raw",
+    "/{code}",
+];
+
 /// The public endpoint's router.
 pub fn router(public: Arc<Public>) -> Router {
+    let [
+        healthz_route,
+        robots_route,
+        favicon,
+        metrics_route,
+        share_route,
+        raw,
+        code,
+    ] = ROUTES;
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/robots.txt", get(robots))
+        .route(healthz_route, get(healthz))
+        .route(robots_route, get(robots))
         // Browsers ask for it on every page; it is no short link's miss.
-        .route("/favicon.ico", get(not_found))
-        .route("/metrics", get(metrics::scrape))
-        .route("/s/{token}", get(share::page).post(share::unlock))
-        .route("/s/{token}/raw", get(share::raw))
-        .route("/{code}", get(link::follow).post(link::unlock))
+        .route(favicon, get(not_found))
+        .route(metrics_route, get(metrics::scrape))
+        .route(share_route, get(share::page).post(share::unlock))
+        .route(raw, get(share::raw))
+        .route(code, get(link::follow).post(link::unlock))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
