@@ -41,8 +41,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use accounts::Accounts;
-use auth::Auth;
-use auth::GuessThrottle;
+use auth::{Auth, GuessThrottle};
 use config::Config;
 use db::Db;
 use files::{Files, Limits};
