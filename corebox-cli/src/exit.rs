@@ -18,6 +18,8 @@
 //!   cannot be reached
 //! - 6 protocol mismatch: the daemon and this corebox speak different
 //!   protocol versions
+//! - 130 interrupted: Ctrl-C stopped a download, whose temporary file was
+//!   removed
 //!
 //! Clap's own errors (unknown options, missing arguments) exit with 2 before
 //! any of this code runs. Every other failure becomes a [`CliError`]: one
@@ -52,7 +54,9 @@ Exit codes:
      or it went away or is shutting down; or a share URL's server cannot be
      reached
   6  protocol mismatch: the daemon and this corebox speak different protocol
-     versions";
+     versions
+  130  interrupted: Ctrl-C stopped a download, whose temporary file was
+     removed";
 
 /// Why a command failed, as far as a script needs to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,17 +73,20 @@ pub enum Exit {
     Unreachable,
     /// The daemon speaks another protocol version (6).
     Protocol,
+    /// The user pressed Ctrl-C (130, as a shell reports death by SIGINT).
+    Interrupted,
 }
 
 impl Exit {
     /// Every kind, in code order.
-    pub const ALL: [Exit; 6] = [
+    pub const ALL: [Exit; 7] = [
         Exit::Failure,
         Exit::Usage,
         Exit::Auth,
         Exit::NotFound,
         Exit::Unreachable,
         Exit::Protocol,
+        Exit::Interrupted,
     ];
 
     /// The process exit code.
@@ -91,6 +98,7 @@ impl Exit {
             Exit::NotFound => 4,
             Exit::Unreachable => 5,
             Exit::Protocol => 6,
+            Exit::Interrupted => 130,
         }
     }
 
@@ -370,8 +378,8 @@ mod tests {
     #[test]
     fn codes_are_distinct_and_documented() {
         let codes: Vec<u8> = Exit::ALL.iter().map(|exit| exit.code()).collect();
-        assert_eq!(codes, vec![1, 2, 3, 4, 5, 6]);
-        for code in 0..=6 {
+        assert_eq!(codes, vec![1, 2, 3, 4, 5, 6, 130]);
+        for code in (0..=6).chain([130]) {
             assert!(
                 EXIT_CODES_HELP.contains(&format!("\n  {code}  ")),
                 "code {code} missing from the help table"

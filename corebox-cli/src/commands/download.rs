@@ -9,7 +9,8 @@
 //! `--force` (checked up front, and again by the rename itself). With
 //! `-o -` the bytes stream to stdout as they arrive, so a mismatch found at
 //! the end can only be reported: the output is then corrupt and the exit
-//! code says so.
+//! code says so. Ctrl-C drops the transfer, and with it the temporary
+//! file, and exits 130.
 //!
 //! The argument may also be a share URL: [`run`] alone tells the two apart
 //! and hands URLs to `fetch.rs`, which saves through the same [`Staged`]
@@ -60,7 +61,7 @@ pub fn run(app: &App, args: DownloadArgs) -> Result<(), CliError> {
     }
     let token = app.token()?;
     let progress = Progress::for_terminal(app.out.mode());
-    app.block_on(async {
+    app.block_on_until_ctrl_c(async {
         let (daemon, _) = app.session(&token).await?;
         let file = daemon.file_info(args.source).await?;
         match resolve_target(args.output.as_deref(), local_name(&file.name))? {

@@ -82,8 +82,9 @@ pub fn run(app: &App, args: DownloadArgs) -> Result<(), CliError> {
             let staged = Staged::beside(&path)?;
             let sink = Sink::File(staged.writer()?);
             let shown_path = format!("'{}'", shown(&path));
-            let received = app.block_on(fetch::receive(source, first, sink, &shown_path, &bar))?;
-            // Dropping `staged` on a mismatch deletes it.
+            let received =
+                app.block_on_until_ctrl_c(fetch::receive(source, first, sink, &shown_path, &bar))?;
+            // Dropping `staged` on a mismatch (or at Ctrl-C) deletes it.
             verify(&received, "so nothing was saved")?;
             bar.label(&format!("{label} (saving)"));
             staged.commit(args.force)?;

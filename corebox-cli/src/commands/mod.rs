@@ -53,6 +53,29 @@ impl App {
         self.runtime.block_on(future)
     }
 
+    /// Runs a transfer that leaves a temporary file while it works, giving
+    /// up at Ctrl-C: the future is dropped, so what it owns (the staged
+    /// download) cleans up after itself instead of being left behind by
+    /// the signal's default action.
+    ///
+    /// # Errors
+    ///
+    /// The future's error; an interrupted error (130) at Ctrl-C.
+    pub fn block_on_until_ctrl_c<T>(
+        &self,
+        future: impl Future<Output = Result<T, CliError>>,
+    ) -> Result<T, CliError> {
+        self.runtime.block_on(async {
+            tokio::select! {
+                result = future => result,
+                _ = tokio::signal::ctrl_c() => Err(CliError::new(
+                    Exit::Interrupted,
+                    "interrupted: nothing was saved",
+                )),
+            }
+        })
+    }
+
     /// The stored login for the target daemon.
     pub fn credentials(&self) -> Credentials {
         Credentials::for_endpoint(&self.target.endpoint, &self.env)

@@ -194,6 +194,63 @@ fn an_interrupted_upload_resumes_where_the_daemon_stopped() {
 }
 
 #[test]
+fn ctrl_c_during_a_download_leaves_no_partial_file() {
+    let daemon = Daemon::start();
+    daemon.signup(&daemon.home, "alice", "password-a").ok();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "big.bin", &noise(100 << 20, 17));
+    let id = upload(&daemon, &daemon.home, &path);
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let out = out_dir.path().join("back.bin");
+
+    let mut cli = spawn_cli(
+        &daemon.socket(),
+        &daemon.home,
+        &["download", &id, "-o", out.to_str().expect("utf-8")],
+    );
+    // The staged file appearing is the sign that the transfer is under way.
+    let started = std::time::Instant::now();
+    while entries(out_dir.path()).is_empty() {
+        if let Some(status) = cli.try_wait().expect("poll the CLI") {
+            assert!(status.success(), "the download failed: {status}");
+            // Finished before it was seen: nothing to interrupt.
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no staged file"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = cli.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = cli.wait().expect("wait");
+    if status.success() {
+        // The machine was fast enough to finish first: the file is whole.
+        assert_eq!(entries(out_dir.path()), vec![out]);
+        return;
+    }
+    assert_eq!(status.code(), Some(exit::INTERRUPTED), "{status}");
+    assert!(
+        entries(out_dir.path()).is_empty(),
+        "nothing left behind: {:?}",
+        entries(out_dir.path())
+    );
+}
+
+/// What a directory holds.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|entry| entry.expect("entry").path())
+        .collect()
+}
+
+#[test]
 fn a_daemon_killed_mid_upload_leaves_nothing_half_done() {
     let mut daemon =
         Daemon::start_with(DaemonOptions::default().env("COREBOX_LOG", "corebox_daemon=debug"));

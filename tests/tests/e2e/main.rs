@@ -31,4 +31,5 @@ pub mod exit {
     pub const NOT_FOUND: i32 = 4;
     pub const UNREACHABLE: i32 = 5;
     pub const PROTOCOL: i32 = 6;
+    pub const INTERRUPTED: i32 = 130;
 }
