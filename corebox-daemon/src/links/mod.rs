@@ -14,7 +14,10 @@
 //! batches. A change also bumps its code's epoch; a lookup that read the
 //! database before the change cannot put its stale row into the cache
 //! after it, because the row is cached only while the epoch it started
-//! with is still current. A click limit holds exactly under concurrency: the clicks of a
+//! with is still current. A change to an account (deleted, disabled,
+//! enabled) bumps the epoch of every code at once through
+//! [`Links::owners_changed`]: a disabled owner's links answer nobody, a
+//! deleted owner's are gone. A click limit holds exactly under concurrency: the clicks of a
 //! limited link are counted in memory, in one atomic counter per link that
 //! is never evicted, started from the database once per run; a redirect
 //! takes a click from it only while it is under the limit.
@@ -137,6 +140,20 @@ pub struct Visit {
     pub referrer: Option<String>,
 }
 
+/// How often codes changed on this run: each on its own, and all at once.
+/// Both only grow, so their sum changes whenever either does.
+#[derive(Debug, Default)]
+struct Epochs {
+    all: u64,
+    keys: HashMap<String, u64>,
+}
+
+impl Epochs {
+    fn of(&self, key: &str) -> u64 {
+        self.all + self.keys.get(key).copied().unwrap_or(0)
+    }
+}
+
 /// The short-link subsystem.
 #[derive(Debug)]
 pub struct Links {
@@ -145,7 +162,7 @@ pub struct Links {
     config: LinksConfig,
     cache: Cache<String, Option<Arc<LinkRow>>>,
     /// How often each code changed on this run; see the module docs.
-    epochs: Mutex<HashMap<String, u64>>,
+    epochs: Mutex<Epochs>,
     /// Clicks of limited links, by link id: the authority on their limit.
     counters: Mutex<HashMap<i64, Arc<AtomicU64>>>,
     recorder: Recorder,
@@ -170,7 +187,7 @@ impl Links {
                 .time_to_idle(Duration::from_secs(600))
                 .build(),
             counters: Mutex::new(HashMap::new()),
-            epochs: Mutex::new(HashMap::new()),
+            epochs: Mutex::new(Epochs::default()),
             recorder,
             misses: Strikes::per_minute(config.misses_per_minute),
             guesses: GuessThrottle::new(config.guesses_per_minute),
@@ -205,7 +222,8 @@ impl Links {
     }
 
     fn is_live(&self, link: &LinkRow, now: i64) -> bool {
-        link.expires_at.is_none_or(|at| at > now)
+        !link.owner_disabled
+            && link.expires_at.is_none_or(|at| at > now)
             && link.max_clicks.is_none_or(|max| self.clicks(link) < max)
     }
 
@@ -397,21 +415,23 @@ impl Links {
     /// Drops the cached row of `key` after a change, so that no lookup
     /// serves the old one, not even one that read it just before.
     fn changed(&self, key: &str) {
-        let mut epochs = self
-            .epochs
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        *epochs.entry(key.to_owned()).or_default() += 1;
+        let mut epochs = self.epochs();
+        *epochs.keys.entry(key.to_owned()).or_default() += 1;
         self.cache.invalidate(key);
     }
 
-    fn epoch(&self, key: &str) -> u64 {
+    /// Drops every cached row after an account was deleted, disabled or
+    /// enabled, so that its links follow at once.
+    pub fn owners_changed(&self) {
+        let mut epochs = self.epochs();
+        epochs.all += 1;
+        self.cache.invalidate_all();
+    }
+
+    fn epochs(&self) -> std::sync::MutexGuard<'_, Epochs> {
         self.epochs
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
-            .get(key)
-            .copied()
-            .unwrap_or(0)
     }
 
     /// The row of `key`, through the cache.
@@ -419,18 +439,15 @@ impl Links {
         if let Some(found) = self.cache.get(&key) {
             return Ok(found);
         }
-        let before = self.epoch(&key);
+        let before = self.epochs().of(&key);
         let lookup = key.clone();
         let found = self
             .db
             .read(move |conn| Ok::<_, LinksError>(store::by_key(conn, &lookup)?))
             .await?
             .map(Arc::new);
-        let epochs = self
-            .epochs
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        if epochs.get(&key).copied().unwrap_or(0) == before {
+        let epochs = self.epochs();
+        if epochs.of(&key) == before {
             self.cache.insert(key, found.clone());
         }
         drop(epochs);

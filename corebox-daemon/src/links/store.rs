@@ -26,10 +26,13 @@ pub struct LinkRow {
     pub password_hash: Option<String>,
     /// Redirects recorded so far.
     pub clicks: u64,
+    /// Whether an admin disabled the owner: the link then answers nobody.
+    pub owner_disabled: bool,
 }
 
-const COLUMNS: &str = "id, code, is_alias, owner_id, target, created_at, expires_at, max_clicks, \
-                       password_hash, clicks";
+const SELECT: &str = "SELECT l.id, l.code, l.is_alias, l.owner_id, l.target, l.created_at,
+        l.expires_at, l.max_clicks, l.password_hash, l.clicks, u.disabled
+    FROM links l JOIN users u ON u.id = l.owner_id";
 
 fn link_row(row: &Row<'_>) -> rusqlite::Result<LinkRow> {
     Ok(LinkRow {
@@ -43,6 +46,7 @@ fn link_row(row: &Row<'_>) -> rusqlite::Result<LinkRow> {
         max_clicks: row.get(7)?,
         password_hash: row.get(8)?,
         clicks: row.get(9)?,
+        owner_disabled: row.get(10)?,
     })
 }
 
@@ -92,7 +96,7 @@ pub fn insert(conn: &Connection, link: &NewLink<'_>) -> rusqlite::Result<Option<
 
 /// The link with lookup key `key`.
 pub fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<LinkRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM links WHERE code_key = ?1"))?
+    conn.prepare_cached(&format!("{SELECT} WHERE l.code_key = ?1"))?
         .query_row([key], link_row)
         .optional()
 }
@@ -100,7 +104,7 @@ pub fn by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<LinkRow>>
 /// The links of `owner_id`, newest first.
 pub fn by_owner(conn: &Connection, owner_id: i64) -> rusqlite::Result<Vec<LinkRow>> {
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM links WHERE owner_id = ?1 ORDER BY created_at DESC, id DESC"
+        "{SELECT} WHERE l.owner_id = ?1 ORDER BY l.created_at DESC, l.id DESC"
     ))?
     .query_map([owner_id], link_row)?
     .collect()

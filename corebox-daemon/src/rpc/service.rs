@@ -122,6 +122,7 @@ impl CoreBox for Connection {
             .delete_account(&actor, &password, &self.peer)
             .await?;
         tracing::info!(username = %actor.username, "account deleted");
+        self.app.links.owners_changed();
         self.bind(None);
         // The account's files went with it; free the content no one else
         // refers to now rather than at the next sweep.
@@ -170,6 +171,7 @@ impl CoreBox for Connection {
             .accounts
             .set_disabled(&actor, username, disabled)
             .await?;
+        self.app.links.owners_changed();
         tracing::info!(by = %actor.username, username = %user.username, disabled, "user state changed");
         Ok(user)
     }

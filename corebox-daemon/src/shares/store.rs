@@ -35,12 +35,15 @@ pub struct ShareRow {
     pub media_type: String,
     /// Why the file is held back, if it is.
     pub quarantine: Option<String>,
+    /// Whether an admin disabled the owner: the share then answers nobody.
+    pub owner_disabled: bool,
 }
 
 impl ShareRow {
     /// Whether visitors may still use it at `now`.
     pub fn is_live(&self, now: i64) -> bool {
         self.revoked_at.is_none()
+            && !self.owner_disabled
             && self.quarantine.is_none()
             && self.expires_at.is_none_or(|at| at > now)
             && self.max_downloads.is_none_or(|max| self.downloads < max)
@@ -49,8 +52,8 @@ impl ShareRow {
 
 const SELECT: &str = "SELECT s.token, s.file_id, s.owner_id, s.created_at, s.expires_at,
         s.max_downloads, s.password_hash, s.downloads, s.bytes_served, s.revoked_at,
-        f.name, f.size, f.sha256, f.media_type, f.quarantine
-    FROM shares s JOIN files f ON f.id = s.file_id";
+        f.name, f.size, f.sha256, f.media_type, f.quarantine, u.disabled
+    FROM shares s JOIN files f ON f.id = s.file_id JOIN users u ON u.id = s.owner_id";
 
 fn share_row(row: &Row<'_>) -> rusqlite::Result<ShareRow> {
     Ok(ShareRow {
@@ -69,6 +72,7 @@ fn share_row(row: &Row<'_>) -> rusqlite::Result<ShareRow> {
         sha256: row.get(12)?,
         media_type: row.get(13)?,
         quarantine: row.get(14)?,
+        owner_disabled: row.get(15)?,
     })
 }
 

@@ -89,6 +89,7 @@ mod tests {
             sha256: "0".repeat(64),
             media_type: "text/plain".to_owned(),
             quarantine: None,
+            owner_disabled: false,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::exit;
 use crate::harness::{Daemon, DaemonOptions, Home};
 use crate::http::{
     BROWSER, CURL, Reply, basic_auth, curl, get, http, poll_until_status, raw, raw_request,
+    share_token, unknown_token_like,
 };
 
 /// Makes a short link with `corebox shorten TARGET -q` and `extra` flags
@@ -495,6 +496,75 @@ fn another_users_link_answers_like_an_unknown_one() {
     assert_eq!(listed.json(), json!([]));
     let reply = curl(&format!("{}/alices", daemon.http_base()), &[]);
     assert_redirect(&reply, 302, "https://example.com/alice");
+}
+
+#[test]
+fn a_disabled_or_deleted_owners_links_and_shares_answer_like_unknown_ones() {
+    let daemon = daemon();
+    let bob = Home::new();
+    daemon.signup(&bob, "bob", "password-b").ok();
+    let run = daemon.corebox_as(
+        &bob,
+        &[
+            "shorten",
+            "https://example.com/bob",
+            "--alias",
+            "bobs",
+            "-q",
+        ],
+        None,
+        &[],
+    );
+    let link = run.ok().trim().to_owned();
+    let inspect = format!("{link}+");
+    let share = daemon.upload_shared(&bob, "bob.txt", b"bob's bytes", &[]);
+    let base = daemon.http_base();
+    let unknown_link = format!("{base}/neverMade");
+    let token = share_token(&share);
+    let unknown_share = share.replace(&token, &unknown_token_like(&token));
+    // Warm the cache, so a stale row would show.
+    assert_redirect(&curl(&link, &[]), 302, "https://example.com/bob");
+    assert_eq!(curl(&inspect, &[]).status, 200);
+    assert_eq!(curl(&share, &[]).body, b"bob's bytes");
+
+    let all_missing = |when: &str| {
+        for headers in [CURL, BROWSER] {
+            let never = visible(&get(&unknown_link, headers));
+            assert_eq!(never.0, 404, "{when}");
+            assert_eq!(visible(&get(&link, headers)), never, "{when}");
+            assert_eq!(visible(&get(&inspect, headers)), never, "{when}");
+            let never = visible(&get(&unknown_share, headers));
+            assert_eq!(never.0, 404, "{when}");
+            assert_eq!(visible(&get(&share, headers)), never, "{when}");
+        }
+    };
+    daemon.corebox(&["admin", "users", "disable", "bob"]).ok();
+    all_missing("disabled");
+
+    daemon.corebox(&["admin", "users", "enable", "bob"]).ok();
+    assert_redirect(&curl(&link, &[]), 302, "https://example.com/bob");
+    assert_eq!(curl(&share, &[]).body, b"bob's bytes");
+
+    daemon
+        .corebox_as(
+            &bob,
+            &["account", "delete", "--yes", "--password-stdin"],
+            Some(b"password-b\n"),
+            &[],
+        )
+        .ok();
+    all_missing("deleted");
+    // The alias is free for someone else.
+    assert_eq!(
+        shorten(
+            &daemon,
+            "https://example.com/alice",
+            &["--alias", "bobs"],
+            None
+        ),
+        link
+    );
+    assert_redirect(&curl(&link, &[]), 302, "https://example.com/alice");
 }
 
 #[test]
