@@ -297,7 +297,12 @@ impl StdError for CliError {}
 /// An I/O error as a short lowercase phrase: `no such file or directory`
 /// rather than `No such file or directory (os error 2)`.
 pub fn describe_io(error: &io::Error) -> String {
-    let text = error.to_string();
+    let mut text = error.to_string();
+    // tempfile appends ` at path "..."` with the temporary name, which
+    // means nothing to the user; the caller names the path they gave.
+    if let Some(at) = text.find(" at path \"") {
+        text.truncate(at);
+    }
     let text = match text.rfind(" (os error ") {
         Some(at) if text.ends_with(')') => text[..at].to_owned(),
         _ => text,
@@ -385,6 +390,22 @@ mod tests {
                 "code {code} missing from the help table"
             );
         }
+    }
+
+    #[test]
+    fn io_errors_read_as_short_phrases_without_temporary_names() {
+        let plain = io::Error::from_raw_os_error(2);
+        assert_eq!(describe_io(&plain), "no such file or directory");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wrapped = tempfile::Builder::new()
+            .prefix(".corebox-download-")
+            .tempfile_in(dir.path().join("missing"))
+            .expect_err("no such directory");
+        assert!(
+            wrapped.to_string().contains(".corebox-download-"),
+            "{wrapped}"
+        );
+        assert_eq!(describe_io(&wrapped), "no such file or directory");
     }
 
     #[test]

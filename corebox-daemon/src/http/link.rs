@@ -14,14 +14,14 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, Request, State};
+use axum::extract::{Form, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
-use super::Public;
 use super::guard::{Client, empty};
 use super::pages::{self, FormNote};
 use super::share::{PasswordForm, basic_password, refusal_answer};
+use super::{Public, Segment};
 use crate::auth::AuthError;
 use crate::links::store::LinkRow;
 use crate::links::{LinksError, Visit};
@@ -29,7 +29,7 @@ use crate::links::{LinksError, Visit};
 /// `GET`, `HEAD /{code}` and `/{code}+`.
 pub async fn follow(
     State(public): State<Arc<Public>>,
-    Path(code): Path<String>,
+    Segment(code): Segment,
     Extension(Client(client)): Extension<Client>,
     request: Request,
 ) -> Response {
@@ -72,7 +72,7 @@ pub async fn follow(
 /// `POST /{code}`: the password form.
 pub async fn unlock(
     State(public): State<Arc<Public>>,
-    Path(code): Path<String>,
+    Segment(code): Segment,
     Extension(Client(client)): Extension<Client>,
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, FormRejection>,

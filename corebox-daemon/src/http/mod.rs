@@ -32,7 +32,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, DefaultBodyLimit};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{Request, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -180,6 +181,22 @@ async fn robots() -> &'static str {
 
 async fn not_found(request: Request<Body>) -> Response {
     pages::not_found(request.headers())
+}
+
+/// The one path segment of a route (a share token, a link code). A segment
+/// that is not UTF-8 names nothing, so it gets the not-found page like any
+/// other unknown one rather than the router's own 400.
+struct Segment(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Segment, Response> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(segment)) => Ok(Segment(segment)),
+            Err(_) => Err(pages::not_found(&parts.headers)),
+        }
+    }
 }
 
 /// The bound listener of the public endpoint.

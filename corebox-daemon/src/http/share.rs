@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, RawQuery, State};
+use axum::extract::{Form, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
@@ -33,7 +33,7 @@ use super::content;
 use super::disposition::Disposition;
 use super::guard::{Client, empty};
 use super::pages::{self, FormNote};
-use super::{Public, text};
+use super::{Public, Segment, text};
 use crate::auth::AuthError;
 use crate::shares::store::ShareRow;
 use crate::shares::{SharesError, Visitor};
@@ -44,7 +44,7 @@ const UNLOCK_COOKIE: &str = "corebox_unlock";
 /// `GET`, `HEAD /s/{token}`: the page for browsers, the bytes for others.
 pub async fn page(
     State(public): State<Arc<Public>>,
-    Path(token): Path<String>,
+    Segment(token): Segment,
     Extension(Client(client)): Extension<Client>,
     method: Method,
     headers: HeaderMap,
@@ -90,7 +90,7 @@ pub async fn page(
 /// `GET`, `HEAD /s/{token}/raw`: the bytes, whatever the client accepts.
 pub async fn raw(
     State(public): State<Arc<Public>>,
-    Path(token): Path<String>,
+    Segment(token): Segment,
     Extension(Client(client)): Extension<Client>,
     RawQuery(query): RawQuery,
     method: Method,
@@ -139,7 +139,7 @@ pub struct PasswordForm {
 /// post again); anything else gets the form again, and never a cookie.
 pub async fn unlock(
     State(public): State<Arc<Public>>,
-    Path(token): Path<String>,
+    Segment(token): Segment,
     Extension(Client(client)): Extension<Client>,
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, FormRejection>,

@@ -153,6 +153,33 @@ fn malformed_tokens_and_traversal_paths_get_4xx_and_nothing_outside() {
     assert_still_serving(&daemon, &url, &bytes);
 }
 
+#[test]
+fn segments_that_are_not_utf8_get_the_usual_not_found_answer() {
+    let daemon = daemon();
+    let base = daemon.http_base().to_owned();
+    for accept in ["Accept: */*", "Accept: text/html"] {
+        let unknown_link = raw_get(&base, "/neverMade", &[accept]);
+        let unknown_share = raw_get(&base, "/s/AAAAAAAAAAAAAAAAAAAAAA", &[accept]);
+        assert_eq!(unknown_link.status, 404, "{}", unknown_link.summary());
+        assert_eq!(unknown_link.body, unknown_share.body);
+        for target in [
+            "/%ff%fe",
+            "/%ff%fe+",
+            "/%c0%af",
+            "/s/%ff%fe%fd",
+            "/s/%ff%fe%fd/raw",
+        ] {
+            let reply = raw_get(&base, target, &[accept]);
+            assert_eq!(
+                (reply.status, reply.header("content-type"), &reply.body),
+                (404, unknown_link.header("content-type"), &unknown_link.body),
+                "{target} with {accept}: {}",
+                reply.summary()
+            );
+        }
+    }
+}
+
 /// Checks one answer to a request with `range` against the file: 200 with
 /// the whole file, 206 with a consistent Content-Range and exactly those
 /// bytes, 416 with `bytes */SIZE`, 304 without a body, or another 4xx.
