@@ -378,6 +378,10 @@ impl Links {
     /// [`LinksError::NotFound`]; [`LinksError::Invalid`] for a bad value.
     pub async fn edit(&self, actor: &Actor, edit: LinkEdit) -> Result<LinkInfo, LinksError> {
         actor.require(Scope::LinksWrite)?;
+        if edit.max_clicks.is_some() {
+            // The clicks so far, all written, to hold a new limit against.
+            self.recorder.flush().await;
+        }
         let mut link = self.owned(actor, &edit.code).await?;
         if let Some(target) = &edit.target {
             link.target = rules::check_target(target, &self.config.own)?;
@@ -388,6 +392,15 @@ impl Links {
         }
         if let Some(max_clicks) = edit.max_clicks {
             Self::check_max_clicks(max_clicks)?;
+            let clicks = self.clicks(&link);
+            if let Some(max) = max_clicks
+                && max < clicks
+            {
+                return Err(LinksError::Invalid(format!(
+                    "this link has {clicks} clicks already: --max-clicks must be at least \
+                     {clicks} (exactly {clicks} ends it now)"
+                )));
+            }
             link.max_clicks = max_clicks;
         }
         let row = link.clone();

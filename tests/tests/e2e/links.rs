@@ -449,6 +449,20 @@ fn edits_and_removal_take_effect_at_once_despite_the_cache() {
         .corebox(&["links", "edit", "moving", "--unlimited"])
         .ok();
     assert_eq!(curl(&url, &[]).status, 302);
+    let below = daemon.corebox(&["links", "edit", "moving", "--max-clicks", "3"]);
+    assert!(
+        below.fails(exit::FAILURE).contains("4 clicks already"),
+        "{below:#?}"
+    );
+    assert_eq!(
+        curl(&url, &[]).status,
+        302,
+        "the refused edit changed nothing"
+    );
+    daemon
+        .corebox(&["links", "edit", "moving", "--max-clicks", "5"])
+        .ok();
+    assert_eq!(curl(&url, &[]).status, 404, "five clicks, the limit");
     daemon.corebox(&["links", "rm", "moving"]).ok();
     assert_eq!(curl(&url, &[]).status, 404, "removed at once");
     // The alias is free again, for a new link with its own clicks.
