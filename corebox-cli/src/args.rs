@@ -267,7 +267,7 @@ pub enum TokenCommand {
         #[arg(long, value_name = "LIST", value_parser = parse_scopes)]
         scopes: Option<ScopeList>,
         /// Lifetime, such as 30d or 12h [default: no expiry]
-        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
         expires: Option<Duration>,
     },
     /// List live tokens (the one in use is marked with *)
@@ -320,7 +320,7 @@ pub enum UsersCommand {
         name: String,
         /// The limit, such as 10GiB, 500MB or 1073741824 (bytes); none or
         /// unlimited removes it
-        #[arg(value_name = "SIZE", value_parser = files::parse_quota)]
+        #[arg(value_name = "SIZE", value_parser = files::parse_quota, allow_negative_numbers = true)]
         size: Quota,
     },
 }
@@ -332,10 +332,10 @@ pub enum InvitesCommand {
     Create {
         /// How many signups the code allows
         #[arg(long, value_name = "N", default_value_t = 1,
-              value_parser = clap::value_parser!(u32).range(1..))]
+              value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
         uses: u32,
         /// Lifetime, such as 7d or 12h [default: no expiry]
-        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
         expires: Option<Duration>,
     },
 }
@@ -369,6 +369,9 @@ fn parse_scopes(list: &str) -> Result<ScopeList, String> {
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
+    if text.trim_start().starts_with('-') {
+        return Err("a duration cannot be negative: write one such as 30d, 12h or 90m".to_owned());
+    }
     humantime::parse_duration(text)
         .map_err(|error| format!("{error}: write a duration such as 30d, 12h or 90m"))
 }

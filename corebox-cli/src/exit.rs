@@ -32,6 +32,7 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
+use clap::error::{ContextKind, ContextValue};
 use corebox_proto::transport::ConnectError;
 use corebox_proto::{ApiError, ErrorCode};
 use tarpc::ChannelError;
@@ -56,7 +57,7 @@ Exit codes:
   6  protocol mismatch: the daemon and this corebox speak different protocol
      versions
   130  interrupted: Ctrl-C stopped a download, whose temporary file was
-     removed";
+       removed";
 
 /// Why a command failed, as far as a script needs to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +196,9 @@ impl CliError {
             if !named.is_empty() {
                 message.push_str(&format!(": {}", named.join(", ")));
             }
+        }
+        if let Some(ContextValue::Strings(valid)) = error.get(ContextKind::ValidValue) {
+            message.push_str(&format!(" (one of: {})", valid.join(", ")));
         }
         // Clap's advice to put `--` before a value that starts with '-'
         // does not fit option values, which are what users mistype here.
@@ -393,22 +397,6 @@ mod tests {
     }
 
     #[test]
-    fn io_errors_read_as_short_phrases_without_temporary_names() {
-        let plain = io::Error::from_raw_os_error(2);
-        assert_eq!(describe_io(&plain), "no such file or directory");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let wrapped = tempfile::Builder::new()
-            .prefix(".corebox-download-")
-            .tempfile_in(dir.path().join("missing"))
-            .expect_err("no such directory");
-        assert!(
-            wrapped.to_string().contains(".corebox-download-"),
-            "{wrapped}"
-        );
-        assert_eq!(describe_io(&wrapped), "no such file or directory");
-    }
-
-    #[test]
     fn api_codes_map_to_documented_exits() {
         let cases = [
             (ErrorCode::Unauthenticated, 3),
@@ -551,6 +539,25 @@ mod tests {
         assert!(!message.contains('\n'), "{message}");
         assert!(message.contains("'upload'"), "{message}");
         assert!(message.ends_with(": see 'corebox --help'"), "{message}");
+        let error = crate::command()
+            .try_get_matches_from(["corebox", "ls", "--sort", "bogus"])
+            .expect_err("refused");
+        assert_eq!(
+            CliError::from_clap(&error, "corebox ls").message(),
+            "invalid value 'bogus' for '--sort <SORT>' (one of: created, name, size): see \
+             'corebox ls --help'"
+        );
+        // A negative number is a bad value, not an unknown flag.
+        let error = crate::command()
+            .try_get_matches_from(["corebox", "share", "abc", "--max-downloads", "-1"])
+            .expect_err("refused");
+        let message = CliError::from_clap(&error, "corebox share")
+            .message()
+            .to_owned();
+        assert!(
+            message.starts_with("invalid value '-1' for '--max-downloads <N>'"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -561,5 +568,16 @@ mod tests {
         );
         assert_eq!(lower_first("IO failure"), "IO failure");
         assert_eq!(lower_first("Broken"), "broken");
+        // Without the temporary name tempfile adds.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wrapped = tempfile::Builder::new()
+            .prefix(".corebox-download-")
+            .tempfile_in(dir.path().join("missing"))
+            .expect_err("no such directory");
+        assert!(
+            wrapped.to_string().contains(".corebox-download-"),
+            "{wrapped}"
+        );
+        assert_eq!(describe_io(&wrapped), "no such file or directory");
     }
 }

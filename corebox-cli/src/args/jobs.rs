@@ -74,10 +74,10 @@ pub struct ResizeArgs {
     /// The image's id
     pub id: String,
     /// Width in pixels
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", allow_negative_numbers = true)]
     pub width: Option<u32>,
     /// Height in pixels
-    #[arg(long, value_name = "H")]
+    #[arg(long, value_name = "H", allow_negative_numbers = true)]
     pub height: Option<u32>,
     /// How the image fills the size when both are given
     #[arg(long, value_enum, default_value_t = FitArg::Contain)]
@@ -86,7 +86,8 @@ pub struct ResizeArgs {
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
     /// JPEG quality, 1 to 100 [default: 85]
-    #[arg(long, value_name = "Q", value_parser = clap::value_parser!(u8).range(1..=100))]
+    #[arg(long, value_name = "Q", value_parser = clap::value_parser!(u8).range(1..=100),
+          allow_negative_numbers = true)]
     pub quality: Option<u8>,
     #[command(flatten)]
     pub wait: Wait,
@@ -98,7 +99,8 @@ pub struct CompressArgs {
     /// The image's id
     pub id: String,
     /// JPEG quality, 1 to 100 [default: 75]
-    #[arg(long, value_name = "Q", value_parser = clap::value_parser!(u8).range(1..=100))]
+    #[arg(long, value_name = "Q", value_parser = clap::value_parser!(u8).range(1..=100),
+          allow_negative_numbers = true)]
     pub quality: Option<u8>,
     /// The output format [default: jpeg]
     #[arg(long, value_enum)]

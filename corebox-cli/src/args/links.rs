@@ -28,7 +28,7 @@ pub struct ShortenArgs {
     pub expiry: Expiry,
 
     /// How many redirects the link allows [default: no limit]
-    #[arg(long, value_name = "N", value_parser = parse_max_clicks)]
+    #[arg(long, value_name = "N", value_parser = parse_max_clicks, allow_negative_numbers = true)]
     pub max_clicks: Option<u64>,
 
     /// Protect the link with a password, asked for twice on the terminal
@@ -49,7 +49,7 @@ pub struct ShortenArgs {
 #[group(multiple = false)]
 pub struct Expiry {
     /// How long the link works, such as 7d or 12h [default: until removed]
-    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime, allow_hyphen_values = true)]
     pub expires: Option<Duration>,
 
     /// When the link stops working: 2026-12-31 (its end, UTC),
@@ -91,7 +91,7 @@ pub enum LinksCommand {
         #[arg(long, conflicts_with_all = ["expires", "expires_at"])]
         never_expires: bool,
         /// A new click limit
-        #[arg(long, value_name = "N", value_parser = parse_max_clicks)]
+        #[arg(long, value_name = "N", value_parser = parse_max_clicks, allow_negative_numbers = true)]
         max_clicks: Option<u64>,
         /// Lift the click limit
         #[arg(long, conflicts_with = "max_clicks")]
@@ -110,7 +110,8 @@ pub enum LinksCommand {
         #[arg(value_name = "CODE|URL")]
         code: String,
         /// How many days back, today included
-        #[arg(long, value_name = "N", default_value_t = 30, value_parser = parse_days)]
+        #[arg(long, value_name = "N", default_value_t = 30, value_parser = parse_days,
+              allow_negative_numbers = true)]
         days: u32,
     },
 }

@@ -27,11 +27,11 @@ pub struct ShareArgs {
 pub struct ShareOptions {
     /// How long the link works, such as 1d, 12h or 90m [default: until
     /// revoked]
-    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime, allow_hyphen_values = true)]
     pub expires: Option<Duration>,
 
     /// How many complete downloads the link allows [default: no limit]
-    #[arg(long, value_name = "N", value_parser = parse_max_downloads)]
+    #[arg(long, value_name = "N", value_parser = parse_max_downloads, allow_negative_numbers = true)]
     pub max_downloads: Option<u64>,
 
     /// Protect the link with a password, asked for twice on the terminal
