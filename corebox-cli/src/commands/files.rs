@@ -107,11 +107,18 @@ pub fn rm(app: &App, ids: Vec<String>) -> Result<(), CliError> {
 /// Not logged in, an unknown file or user, or the daemon's refusal.
 pub fn grant(app: &App, args: GrantArgs) -> Result<(), CliError> {
     let token = app.token()?;
-    let user = args.user.clone();
+    let typed = args.user.clone();
     let file = app.block_on(async {
         let (daemon, _) = app.session(&token).await?;
         daemon.file_grant(args.id, args.user).await
     })?;
+    // The name as it is stored; names compare without case.
+    let user = file
+        .grants
+        .iter()
+        .find(|name| name.eq_ignore_ascii_case(&typed))
+        .cloned()
+        .unwrap_or(typed);
     changed(
         app,
         &file,

@@ -116,9 +116,11 @@ impl App {
             .authenticate(token.token.clone())
             .await
             .map_err(|error| match token.source {
+                // The daemon's advice (log in again) is not the fix here.
                 TokenSource::Env if error.exit() == Exit::Auth => CliError::auth(format!(
-                    "the token in COREBOX_TOKEN was refused: {}",
-                    error.message()
+                    "the token in COREBOX_TOKEN was refused ({}): set it to a valid token \
+                     (corebox token create), or unset it to use your login",
+                    error.message().split(": log in").next().unwrap_or_default()
                 )),
                 _ => error,
             })?;

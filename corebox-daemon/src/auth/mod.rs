@@ -40,6 +40,9 @@ pub enum AuthError {
     /// Unknown user or wrong password; the two are never told apart.
     #[error("wrong username or password")]
     InvalidCredentials,
+    /// A logged-in user's password, asked again to confirm, was wrong.
+    #[error("wrong password")]
+    WrongPassword,
     /// Too many attempts.
     #[error("too many attempts: retry in {} s", retry_after.as_secs())]
     Throttled {
@@ -387,7 +390,7 @@ impl Auth {
     ///
     /// # Errors
     ///
-    /// [`AuthError::Throttled`], [`AuthError::InvalidCredentials`].
+    /// [`AuthError::Throttled`], [`AuthError::WrongPassword`].
     pub async fn confirm_password(
         &self,
         actor: &Actor,
@@ -409,7 +412,7 @@ impl Auth {
         {
             Ok(())
         } else {
-            Err(AuthError::InvalidCredentials)
+            Err(AuthError::WrongPassword)
         }
     }
 

@@ -34,9 +34,10 @@ pub fn auth_error(error: AuthError) -> ApiError {
         | AuthError::TokenInvalid
         | AuthError::TokenExpired
         | AuthError::NotAuthenticated => ApiError::unauthenticated(message),
-        AuthError::AccountDisabled | AuthError::MissingScope(_) | AuthError::NotAdmin => {
-            ApiError::denied(message)
-        }
+        AuthError::WrongPassword
+        | AuthError::AccountDisabled
+        | AuthError::MissingScope(_)
+        | AuthError::NotAdmin => ApiError::denied(message),
         AuthError::Throttled { retry_after } => ApiError::throttled(message, retry_after.as_secs()),
         AuthError::InvalidPassword(_) | AuthError::InvalidArgument(_) => ApiError::invalid(message),
         AuthError::TokenNotFound => ApiError::not_found(message),

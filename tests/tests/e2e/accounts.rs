@@ -138,14 +138,17 @@ fn account_delete_removes_the_user_and_their_tokens() {
         .trim()
         .to_owned();
 
-    daemon
-        .corebox_as(
-            &bob,
-            &["account", "delete", "--yes", "--password-stdin"],
-            Some(b"wrong-password\n"),
-            &[],
-        )
-        .fails(exit::AUTH);
+    let wrong = daemon.corebox_as(
+        &bob,
+        &["account", "delete", "--yes", "--password-stdin"],
+        Some(b"wrong-password\n"),
+        &[],
+    );
+    let message = wrong.fails(exit::AUTH);
+    assert!(
+        message.contains("wrong password") && !message.contains("username"),
+        "{wrong:#?}"
+    );
     daemon
         .corebox_as(
             &bob,

@@ -376,6 +376,9 @@ fn grants_give_read_access_only_until_revoked() {
         .corebox(&["grant", &id, "--user", "BOB", "--json"])
         .json();
     assert_eq!(granted["grants"], serde_json::json!(["bob"]));
+    let again = daemon.corebox(&["grant", &id, "--user", "Bob"]);
+    again.ok();
+    assert!(again.stderr.contains("bob may now read"), "{again:#?}");
     let seen = daemon.corebox_as(&bob, &["ls", "--json"], None, &[]).json();
     assert_eq!(seen[0]["owner"], "alice");
     let out = dir.path().join("got.txt");

@@ -64,9 +64,13 @@ fn api_token_works_from_the_environment_until_revoked() {
     );
 
     daemon.corebox(&["token", "revoke", &id]).ok();
-    daemon
-        .corebox_as(&ci, &["whoami"], None, &env)
-        .fails(exit::AUTH);
+    let revoked = daemon.corebox_as(&ci, &["whoami"], None, &env);
+    let message = revoked.fails(exit::AUTH);
+    assert!(
+        message.contains("COREBOX_TOKEN was refused") && message.contains("unset it"),
+        "{revoked:#?}"
+    );
+    assert!(!message.contains("log in again"), "{revoked:#?}");
     daemon
         .corebox(&["token", "revoke", &id])
         .fails(exit::NOT_FOUND);
