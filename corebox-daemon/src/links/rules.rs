@@ -72,7 +72,10 @@ pub fn check_alias(alias: &str) -> Result<(), LinksError> {
 /// URL parser normalises them, names without a trailing dot, IPs as
 /// addresses (an IPv4-mapped IPv6 address is its IPv4 address); when the
 /// daemon listens on loopback or on every address, any loopback address,
-/// `localhost` and `0.0.0.0` at its port are itself too.
+/// `localhost` and `0.0.0.0` at its port are itself too; when it listens on
+/// every address, so is any address of this machine at its port (one this
+/// host can bind). A host name other than the public one that resolves to
+/// this machine is not caught: names are not resolved when a link is made.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Own {
     /// The public host name: itself on any port (behind a proxy).
@@ -80,6 +83,13 @@ pub struct Own {
     /// The public address and the bound one, when they are IPs.
     addresses: Vec<SocketAddr>,
     loopback_ports: Vec<u16>,
+    /// The port, when the daemon listens on every address.
+    every_address_port: Option<u16>,
+}
+
+/// Whether `ip` is an address of this machine: only those can be bound.
+fn is_local_address(ip: IpAddr) -> bool {
+    std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
 }
 
 fn normal_name(name: &str) -> String {
@@ -108,6 +118,9 @@ impl Own {
         if bound.ip().is_loopback() || bound.ip().is_unspecified() {
             own.loopback_ports.push(bound.port());
         }
+        if bound.ip().is_unspecified() {
+            own.every_address_port = Some(bound.port());
+        }
         own
     }
 
@@ -127,6 +140,7 @@ impl Own {
         };
         self.addresses.contains(&SocketAddr::new(ip, port))
             || ((ip.is_loopback() || ip.is_unspecified()) && self.loopback_ports.contains(&port))
+            || (self.every_address_port == Some(port) && is_local_address(ip))
     }
 }
 
@@ -308,6 +322,38 @@ mod tests {
         ] {
             check_target(fine, &own).unwrap_or_else(|error| panic!("{fine}: {error}"));
         }
+    }
+
+    #[test]
+    fn listening_on_every_address_makes_each_address_of_this_machine_itself() {
+        let own = Own::new(
+            "http://box.example.com:8390",
+            "0.0.0.0:8390".parse().expect("address"),
+        );
+        for looping in [
+            "http://127.0.0.2:8390/x",
+            "http://0.0.0.0:8390/x",
+            "http://[::1]:8390/",
+        ] {
+            let error = check_target(looping, &own).expect_err(looping).to_string();
+            assert!(error.contains("loop"), "{looping}: {error}");
+        }
+        // The address this machine would send from, where it has a route.
+        let probe = std::net::UdpSocket::bind("0.0.0.0:0").expect("udp");
+        if probe.connect("192.0.2.1:9").is_ok()
+            && let Ok(local) = probe.local_addr()
+            && !local.ip().is_unspecified()
+        {
+            let looping = format!("http://{}:8390/x", local.ip());
+            let error = check_target(&looping, &own)
+                .expect_err(&looping)
+                .to_string();
+            assert!(error.contains("loop"), "{looping}: {error}");
+            let other_port = format!("http://{}:8391/x", local.ip());
+            check_target(&other_port, &own).unwrap_or_else(|error| panic!("{error}"));
+        }
+        // Addresses of other machines stay fine.
+        check_target("http://192.0.2.254:8390/x", &own).expect("another machine");
     }
 
     #[test]
