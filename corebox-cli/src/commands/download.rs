@@ -54,6 +54,17 @@ pub fn run(app: &App, args: DownloadArgs) -> Result<(), CliError> {
     if crate::http::is_url(&args.source) {
         return super::fetch::run(app, args);
     }
+    if args.source.trim().is_empty() {
+        return Err(CliError::usage(
+            "name what to download: a file id (see corebox ls) or a share URL",
+        ));
+    }
+    if let Some((scheme, _)) = args.source.split_once("://") {
+        return Err(CliError::usage(format!(
+            "only http and https URLs can be downloaded, not {}: give a file id or a share URL",
+            output::sanitize(scheme)
+        )));
+    }
     if args.password_stdin {
         return Err(CliError::usage(
             "--password-stdin is for share URLs; a file id needs no password: leave it out",

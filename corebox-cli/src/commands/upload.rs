@@ -83,7 +83,8 @@ pub fn run(app: &App, args: UploadArgs) -> Result<(), CliError> {
             share: share.as_ref(),
         };
         if let (Some(spooled), Some(name)) = (stdin, args.name.clone()) {
-            let result = uploader.upload_spooled(spooled, name, "stdin").await;
+            let label = name.clone();
+            let result = uploader.upload_spooled(spooled, name, &label).await;
             match uploader.shared(result).await {
                 Ok(outcome) => {
                     stored.push(outcome.file.id.clone());

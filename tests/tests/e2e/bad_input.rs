@@ -146,4 +146,8 @@ fn usage_errors_have_their_own_exit_code() {
         "no terminal and no --username: {run:#?}"
     );
     assert!(run.stderr.contains("--username"), "{run:#?}");
+    for (source, says) in [("ftp://example.com/f", "not ftp"), ("", "file id")] {
+        let run = daemon.corebox(&["download", source]);
+        assert!(run.fails(exit::USAGE).contains(says), "{run:#?}");
+    }
 }
