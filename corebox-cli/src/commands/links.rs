@@ -28,6 +28,9 @@ const BAR_CELLS: usize = 40;
 /// `--json` have it whole.
 const TARGET_SHOWN: usize = 50;
 
+/// Longest code shown in the `links ls` table (an alias may have 64).
+const CODE_SHOWN: usize = 24;
+
 /// Days drawn as one bar each; longer windows are drawn as a sparkline.
 const BAR_DAYS: usize = 31;
 
@@ -315,7 +318,7 @@ fn link_table(links: &[LinkInfo]) -> String {
         .iter()
         .map(|link| {
             vec![
-                link.code.clone(),
+                output::abbreviated(&link.code, CODE_SHOWN),
                 clicks(link),
                 optional_timestamp(link.expires_at, "never"),
                 if link.live { "live" } else { "ended" }.to_owned(),

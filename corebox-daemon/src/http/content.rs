@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use futures::Stream;
-use http_range_header::{EndPosition, StartPosition};
+use http_range_header::{EndPosition, RangeUnsatisfiableError, StartPosition};
 
 use super::Public;
 use super::disposition::{self, Disposition};
@@ -108,9 +108,17 @@ enum Wanted {
 
 /// What a `Range` header asks of a file of `size` bytes.
 fn wanted(range: Option<&str>, size: u64) -> Wanted {
-    let Some(parsed) = range.and_then(|value| http_range_header::parse_range_header(value).ok())
-    else {
+    let Some(range) = range else {
         return Wanted::Whole;
+    };
+    let parsed = match http_range_header::parse_range_header(range) {
+        Ok(parsed) => parsed,
+        // A lone zero-length suffix (`bytes=-0`) overlaps nothing, whatever
+        // the size; any other header the parser refuses is ignored.
+        Err(RangeUnsatisfiableError::ZeroSuffix) if !range.contains(',') => {
+            return Wanted::Unsatisfiable;
+        }
+        Err(_) => return Wanted::Whole,
     };
     let [range] = parsed.ranges.as_slice() else {
         return Wanted::Whole;
@@ -332,6 +340,8 @@ mod tests {
             (Some("bytes=0-0"), Wanted::Part(0, 0)),
             (Some("bytes=-1"), Wanted::Part(999, 999)),
             (Some("bytes=-5000"), Wanted::Part(0, 999)),
+            (Some("bytes=-0"), Wanted::Unsatisfiable),
+            (Some("bytes=0-5,-0"), Wanted::Whole),
             (Some("bytes=5-"), Wanted::Part(5, 999)),
             (Some("bytes=990-5000"), Wanted::Part(990, 999)),
             (Some("bytes=1000-"), Wanted::Unsatisfiable),
