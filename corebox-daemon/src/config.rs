@@ -229,6 +229,8 @@ pub struct Config {
     pub import_max_size: Bytes,
     /// Whether imports may fetch from loopback and private addresses.
     pub import_allow_private: bool,
+    /// Loopback or private addresses imports may fetch from all the same.
+    pub import_allow_addresses: IpList,
 }
 
 /// A program and its arguments: a TOML array, or in the environment words
@@ -349,12 +351,13 @@ impl Default for Config {
             ffmpeg: "ffmpeg".to_owned(),
             import_max_size: Bytes(1 << 30),
             import_allow_private: false,
+            import_allow_addresses: IpList::default(),
         }
     }
 }
 
 /// The keys of [`Config`], for the environment overlay.
-const KEYS: [&str; 30] = [
+const KEYS: [&str; 31] = [
     "data_dir",
     "socket",
     "http",
@@ -385,6 +388,7 @@ const KEYS: [&str; 30] = [
     "ffmpeg",
     "import_max_size",
     "import_allow_private",
+    "import_allow_addresses",
 ];
 
 /// Why the configuration could not be loaded.

@@ -151,7 +151,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             upload_hook: config.upload_hook.0.clone(),
             ffmpeg: config.ffmpeg.clone(),
             import_max_bytes: config.import_max_size.0,
-            import_allow_private: config.import_allow_private,
+            import_allow: jobs::ImportAllowance {
+                private: config.import_allow_private,
+                addresses: config.import_allow_addresses.0.clone(),
+            },
             default_quota: quota,
         },
     )

@@ -20,7 +20,6 @@ pub mod store;
 mod work;
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -40,6 +39,7 @@ use crate::files::store as files_store;
 use crate::storage::Storage;
 use store::{JobRow, NewJob};
 pub use work::child::AWAITING_CHECK;
+pub use work::import::Allowance as ImportAllowance;
 
 /// How long an ended job stays in the default `jobs ls`.
 const RECENT_SECS: i64 = 3600;
@@ -72,8 +72,8 @@ pub struct JobsConfig {
     pub ffmpeg: String,
     /// Largest download an import takes.
     pub import_max_bytes: u64,
-    /// Whether imports may reach loopback and private addresses.
-    pub import_allow_private: bool,
+    /// The non-public addresses imports may reach.
+    pub import_allow: ImportAllowance,
     /// Quota of users without one of their own.
     pub default_quota: Option<u64>,
 }
@@ -648,11 +648,6 @@ impl Jobs {
                 }
             }
         }
-    }
-
-    /// The addresses imports must refuse, unless configured otherwise.
-    fn is_allowed_address(&self, ip: IpAddr) -> bool {
-        self.inner.config.import_allow_private || work::import::is_public(ip)
     }
 }
 

@@ -31,7 +31,7 @@ async fn jobs() -> (tempfile::TempDir, Jobs) {
         upload_hook: Vec::new(),
         ffmpeg: "ffmpeg".to_owned(),
         import_max_bytes: 1 << 20,
-        import_allow_private: false,
+        import_allow: Default::default(),
         default_quota: None,
     };
     let jobs = Jobs::open(db, auth, storage, config).await.expect("jobs");

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::exit;
 use crate::harness::{Daemon, DaemonOptions, Home, sha256_hex};
-use crate::serve::{Server, respond};
+use crate::serve::{Server, redirect, respond};
 
 /// A `width` × `height` gradient encoded as `format`.
 pub fn picture(format: ImageFormat, width: u32, height: u32) -> Vec<u8> {
@@ -351,6 +351,46 @@ fn import_refuses_loopback_and_private_addresses() {
     );
     let listed = daemon.corebox(&["ls", "--json"]).json();
     assert_eq!(listed, serde_json::json!([]));
+}
+
+#[test]
+fn an_allowed_address_cannot_redirect_an_import_to_another_private_one() {
+    let secret = Server::start_on("127.0.0.2", |_, stream| {
+        respond(stream, "200 OK", b"internal secret");
+    });
+    let inside = format!("{}/secret", secret.base);
+    // The mirror's first answer sends the import on to the secret server;
+    // later ones serve its own file.
+    let mirror = Server::start(move |number, stream| {
+        if number == 0 {
+            redirect(stream, &inside);
+        } else {
+            respond(stream, "200 OK", b"mirrored");
+        }
+    });
+    let daemon =
+        daemon_with(DaemonOptions::default().env("COREBOX_IMPORT_ALLOW_ADDRESSES", "127.0.0.1"));
+
+    let run = daemon.corebox(&["import", &format!("{}/moved", mirror.base), "--wait"]);
+    let error = run.fails(exit::FAILURE);
+    assert!(
+        error.contains("a redirect to 127.0.0.2, which is not a public address"),
+        "{run:#?}"
+    );
+    assert_eq!(secret.requests(), 0, "nothing reached the secret server");
+    assert_eq!(mirror.requests(), 1, "refused for good, not retried");
+
+    let run = daemon.corebox(&[
+        "import",
+        &format!("{}/file.txt", mirror.base),
+        "--wait",
+        "-q",
+    ]);
+    let id = run.ok().trim().to_owned();
+    let got = daemon.corebox(&["download", &id, "-o", "-"]);
+    assert_eq!(got.ok(), "mirrored");
+    let listed = daemon.corebox(&["ls", "--json"]).json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
 }
 
 /// A daemon that may import from loopback and retries quickly.

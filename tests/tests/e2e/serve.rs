@@ -10,15 +10,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A server answering on its own threads until dropped with the test.
 pub struct Server {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://IP:PORT`.
     pub base: String,
     requests: Arc<AtomicUsize>,
 }
 
 impl Server {
-    /// Starts a server whose every request gets `answer(number, stream)`.
+    /// Starts a server on 127.0.0.1 whose every request gets
+    /// `answer(number, stream)`.
     pub fn start(answer: impl Fn(usize, &mut TcpStream) + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        Server::start_on("127.0.0.1", answer)
+    }
+
+    /// As [`Server::start`], on the loopback address `ip`.
+    pub fn start_on(
+        ip: &str,
+        answer: impl Fn(usize, &mut TcpStream) + Send + Sync + 'static,
+    ) -> Server {
+        let listener = TcpListener::bind((ip, 0)).expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let requests = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&requests);
@@ -46,6 +55,14 @@ impl Server {
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
+}
+
+/// Writes a `302 Found` answer pointing at `location`.
+pub fn redirect(stream: &mut TcpStream, location: &str) {
+    let head = format!(
+        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    let _ = stream.write_all(head.as_bytes());
 }
 
 /// Writes a whole answer with `status` and `body`.

@@ -7,7 +7,10 @@
 //! non-public addresses, IP literals in the URL and in every redirect
 //! before they are followed, and proxies are never used (they would
 //! resolve names themselves). `import_allow_private` lifts the check, for
-//! a daemon whose private network is meant to be imported from.
+//! a daemon whose private network is meant to be imported from;
+//! `import_allow_addresses` lifts it for a few addresses only (an
+//! internal mirror), so that a redirect from there to anywhere else
+//! private is still refused.
 //!
 //! The body streams into a staged output, hashed on the way, within
 //! `import_max_size`; progress is the share of `Content-Length` received.
@@ -121,19 +124,39 @@ fn literal_ip(url: &Url) -> Option<IpAddr> {
     }
 }
 
-/// The resolver that refuses non-public addresses.
+/// The addresses imports may reach beyond the public ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Allowance {
+    /// Every loopback, private and other non-public address.
+    pub private: bool,
+    /// These addresses only.
+    pub addresses: Vec<IpAddr>,
+}
+
+impl Allowance {
+    /// Whether an import may connect to `ip`.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        self.private
+            || is_public(ip)
+            || self
+                .addresses
+                .iter()
+                .any(|allowed| allowed.to_canonical() == ip.to_canonical())
+    }
+}
+
+/// The resolver that refuses addresses the allowance does not cover.
 struct Guarded {
-    allow_private: bool,
+    allowance: Arc<Allowance>,
 }
 
 impl Resolve for Guarded {
     fn resolve(&self, name: Name) -> Resolving {
-        let (host, allow_private) = (name.as_str().to_owned(), self.allow_private);
+        let (host, allowance) = (name.as_str().to_owned(), Arc::clone(&self.allowance));
         Box::pin(async move {
             let found: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow_private && let Some(private) = found.iter().find(|addr| !is_public(addr.ip()))
-            {
+            if let Some(private) = found.iter().find(|addr| !allowance.allows(addr.ip())) {
                 return Err(Box::new(Refused(format!(
                     "{host} resolves to {}, which is not a public address",
                     private.ip()
@@ -144,7 +167,8 @@ impl Resolve for Guarded {
     }
 }
 
-fn client(allow_private: bool) -> Result<reqwest::Client, Failure> {
+fn client(allowance: &Arc<Allowance>) -> Result<reqwest::Client, Failure> {
+    let guard = Arc::clone(allowance);
     let policy = redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= MAX_REDIRECTS {
             return attempt.error(Refused(format!("more than {MAX_REDIRECTS} redirects")));
@@ -155,7 +179,7 @@ fn client(allow_private: bool) -> Result<reqwest::Client, Failure> {
             return attempt.error(refused);
         }
         match literal_ip(url) {
-            Some(ip) if !allow_private && !is_public(ip) => attempt.error(Refused(format!(
+            Some(ip) if !guard.allows(ip) => attempt.error(Refused(format!(
                 "a redirect to {ip}, which is not a public address"
             ))),
             _ => attempt.follow(),
@@ -164,7 +188,9 @@ fn client(allow_private: bool) -> Result<reqwest::Client, Failure> {
     reqwest::Client::builder()
         .user_agent(concat!("corebox-import/", env!("CARGO_PKG_VERSION")))
         .no_proxy()
-        .dns_resolver(Arc::new(Guarded { allow_private }))
+        .dns_resolver(Arc::new(Guarded {
+            allowance: Arc::clone(allowance),
+        }))
         .redirect(policy)
         .connect_timeout(Duration::from_secs(15))
         .read_timeout(Duration::from_secs(60))
@@ -266,9 +292,9 @@ pub async fn run(
     progress: &Progress,
 ) -> Result<Done, Failure> {
     let url = check_url(url).map_err(Failure::Permanent)?;
-    let allow_private = jobs.inner.config.import_allow_private;
+    let allowance = Arc::new(jobs.inner.config.import_allow.clone());
     if let Some(ip) = literal_ip(&url)
-        && !jobs.is_allowed_address(ip)
+        && !allowance.allows(ip)
     {
         return Err(Failure::Permanent(format!(
             "refused: {ip} is not a public address"
@@ -277,7 +303,7 @@ pub async fn run(
     progress.report(0.0, "connecting").await;
     let stopped = || Failure::Retry("stopped".to_owned());
     let response = tokio::select! {
-        sent = client(allow_private)?.get(url.clone()).send() => sent.map_err(|error| request_failure(&error))?,
+        sent = client(&allowance)?.get(url.clone()).send() => sent.map_err(|error| request_failure(&error))?,
         () = token.cancelled() => return Err(stopped()),
     };
     let status = response.status();
@@ -409,6 +435,26 @@ mod tests {
             let ip: IpAddr = public.parse().expect("ip");
             assert!(is_public(ip), "{public}");
         }
+    }
+
+    #[test]
+    fn an_allowance_opens_only_what_it_names() {
+        let ip = |text: &str| text.parse::<IpAddr>().expect("ip");
+        let mirror = Allowance {
+            private: false,
+            addresses: vec![ip("10.0.0.7")],
+        };
+        assert!(mirror.allows(ip("10.0.0.7")));
+        assert!(mirror.allows(ip("::ffff:10.0.0.7")));
+        assert!(mirror.allows(ip("1.1.1.1")));
+        assert!(!mirror.allows(ip("10.0.0.8")));
+        assert!(!mirror.allows(ip("127.0.0.1")));
+        assert!(!Allowance::default().allows(ip("10.0.0.7")));
+        let all = Allowance {
+            private: true,
+            addresses: Vec::new(),
+        };
+        assert!(all.allows(ip("127.0.0.1")) && all.allows(ip("fd00::1")));
     }
 
     #[test]
