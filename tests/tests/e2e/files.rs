@@ -7,23 +7,9 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::exit;
-use crate::harness::{Daemon, DaemonOptions, Home, spawn_cli};
+use crate::harness::{Daemon, DaemonOptions, Home, noise, spawn_cli};
 
 const CHUNK: usize = corebox_proto::types::CHUNK_BYTES;
-
-/// Deterministic pseudo-random bytes (xorshift), different per seed.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut bytes = Vec::with_capacity(len + 8);
-    while bytes.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        bytes.extend_from_slice(&state.to_le_bytes());
-    }
-    bytes.truncate(len);
-    bytes
-}
 
 fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
