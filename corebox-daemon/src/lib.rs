@@ -28,6 +28,7 @@ pub mod privacy;
 pub mod rpc;
 pub mod shares;
 pub mod storage;
+pub mod units;
 
 use std::io::Write;
 use std::num::NonZeroU32;

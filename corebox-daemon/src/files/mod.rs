@@ -14,7 +14,6 @@ pub mod store;
 
 use std::sync::Arc;
 
-use bytesize::ByteSize;
 use corebox_proto::Scope;
 use corebox_proto::types::{FileInfo, FileSort, MAX_CHUNK_BYTES, UploadBegin, UploadStart};
 use rusqlite::Connection;
@@ -26,6 +25,7 @@ use crate::db::Db;
 use crate::jobs::{AWAITING_CHECK, Jobs};
 use crate::storage::store::{self as storage_store, UploadRow};
 use crate::storage::{Storage, StorageError};
+use crate::units::Size;
 use store::FileRow;
 
 use rules::parse_sha256;
@@ -126,8 +126,8 @@ impl Files {
         let size = request.size;
         if let Some(max) = self.limits.max_file_size.filter(|max| size > *max) {
             return Err(FilesError::TooLarge {
-                size: ByteSize(size),
-                max: ByteSize(max),
+                size: Size(size),
+                max: Size(max),
             });
         }
         let expected = request.sha256.as_deref().map(parse_sha256).transpose()?;
@@ -181,9 +181,9 @@ impl Files {
             .map_err(StorageError::from)?;
         if available.saturating_sub(size) < self.limits.disk_reserve {
             return Err(FilesError::DiskReserve {
-                size: ByteSize(size),
-                available: ByteSize(available),
-                reserve: ByteSize(self.limits.disk_reserve),
+                size: Size(size),
+                available: Size(available),
+                reserve: Size(self.limits.disk_reserve),
             });
         }
         let (upload, replaced) = self

@@ -1,7 +1,6 @@
 //! The rules every file operation applies: name checks, size limits and
 //! quotas, and the errors that say which rule was broken.
 
-use bytesize::ByteSize;
 use rusqlite::Connection;
 
 use crate::accounts::store as users;
@@ -9,6 +8,7 @@ use crate::auth::AuthError;
 use crate::db::DbError;
 use crate::storage::store as storage_store;
 use crate::storage::{BlobId, StorageError};
+use crate::units::Size;
 
 use super::store;
 
@@ -45,9 +45,9 @@ pub enum FilesError {
     #[error("{size} is larger than the {max} this daemon accepts per file")]
     TooLarge {
         /// The file's size.
-        size: ByteSize,
+        size: Size,
         /// The limit.
-        max: ByteSize,
+        max: Size,
     },
     /// The upload would exceed the user's quota.
     #[error(
@@ -56,13 +56,13 @@ pub enum FilesError {
     )]
     QuotaExceeded {
         /// The file's size.
-        size: ByteSize,
+        size: Size,
         /// Bytes in use, open uploads included.
-        used: ByteSize,
+        used: Size,
         /// The part of `used` held for unfinished uploads.
-        pending: ByteSize,
+        pending: Size,
         /// The quota.
-        quota: ByteSize,
+        quota: Size,
     },
     /// The upload would eat into the disk's free-space reserve.
     #[error(
@@ -70,11 +70,11 @@ pub enum FilesError {
     )]
     DiskReserve {
         /// The file's size.
-        size: ByteSize,
+        size: Size,
         /// Bytes free now.
-        available: ByteSize,
+        available: Size,
         /// The reserve.
-        reserve: ByteSize,
+        reserve: Size,
     },
     /// Storage failure or refusal.
     #[error(transparent)]
@@ -89,7 +89,7 @@ pub enum FilesError {
 
 /// Says how much of the space in use unfinished uploads hold, and how to
 /// get it back: they are invisible in `corebox ls`.
-fn held_note(pending: ByteSize) -> String {
+fn held_note(pending: Size) -> String {
     if pending.0 == 0 {
         String::new()
     } else {
@@ -153,10 +153,10 @@ pub fn check_quota(
     let used = store::used_bytes(conn, owner)?.saturating_add(pending);
     if used.saturating_add(size) > quota {
         return Err(FilesError::QuotaExceeded {
-            size: ByteSize(size),
-            used: ByteSize(used),
-            pending: ByteSize(pending),
-            quota: ByteSize(quota),
+            size: Size(size),
+            used: Size(used),
+            pending: Size(pending),
+            quota: Size(quota),
         });
     }
     Ok(())

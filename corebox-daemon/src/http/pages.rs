@@ -12,11 +12,11 @@ use std::sync::LazyLock;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use base64::Engine as _;
-use bytesize::ByteSize;
 use sha2::{Digest, Sha256};
 
 use crate::links::store::LinkRow;
 use crate::shares::store::ShareRow;
+use crate::units::Size;
 
 const STYLE: &str = "\
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f4f5;color:#18181b}\
@@ -98,11 +98,7 @@ pub fn size_text(size: u64) -> String {
     if size < 1024 {
         format!("{} bytes", grouped(size))
     } else {
-        format!(
-            "{} ({} bytes)",
-            ByteSize(size).display().iec(),
-            grouped(size)
-        )
+        format!("{} ({} bytes)", Size(size), grouped(size))
     }
 }
 

@@ -21,8 +21,9 @@ use super::outputs::NewFile;
 use super::{Done, Failure, Progress, commit_file, cpu};
 use crate::auth::Actor;
 use crate::files::store as files_store;
-use crate::jobs::{Jobs, JobsError};
+use crate::jobs::Jobs;
 use crate::storage::BlobId;
+use crate::units::Size;
 
 /// Largest input file, in bytes.
 pub const MAX_INPUT: u64 = 256 << 20;
@@ -244,13 +245,7 @@ async fn source(
     actor: &Actor,
     file_id: &str,
 ) -> Result<(files_store::FileRow, Vec<u8>), Failure> {
-    let file = jobs
-        .readable(actor, file_id)
-        .await
-        .map_err(|error| match error {
-            JobsError::FileNotFound => Failure::Permanent("the file was deleted".to_owned()),
-            other => Failure::from(other),
-        })?;
+    let file = super::source_file(jobs, actor, file_id).await?;
     if !is_decodable(&file.media_type) {
         return Err(Failure::Permanent(format!(
             "{} is {}, not an image the daemon can read (JPEG, PNG and WebP are)",
@@ -414,16 +409,12 @@ pub async fn convert(
         let saved = if after < before {
             format!(
                 "saved {} of {} ({:.0}%)",
-                super::size(before - after),
-                super::size(before),
+                Size(before - after),
+                Size(before),
                 (before - after) as f64 * 100.0 / before.max(1) as f64
             )
         } else {
-            format!(
-                "no smaller: {} became {}",
-                super::size(before),
-                super::size(after)
-            )
+            format!("no smaller: {} became {}", Size(before), Size(after))
         };
         (
             output_name(&file.name, &format!("-compressed.{ext}")),

@@ -32,6 +32,7 @@ use super::{Done, Failure, Progress, commit_file};
 use crate::auth::Actor;
 use crate::jobs::Jobs;
 use crate::storage::Output;
+use crate::units::Size;
 
 /// Longest URL accepted, in bytes.
 const MAX_URL_BYTES: usize = 4096;
@@ -325,7 +326,7 @@ pub async fn run(
     let too_large = || {
         Failure::Permanent(format!(
             "the download is larger than the {} the daemon imports",
-            super::size(max)
+            Size(max)
         ))
     };
     if length.is_some_and(|length| length > max) {
@@ -362,7 +363,7 @@ pub async fn run(
             .await?;
         }
         let fraction = length.map_or(0.0, |length| received as f64 / length.max(1) as f64);
-        let shown = super::size(received);
+        let shown = Size(received);
         progress
             .report(fraction * 0.95, &format!("downloaded {shown}"))
             .await;
@@ -382,7 +383,7 @@ pub async fn run(
         .await
         .map_err(|error| Failure::Retry(format!("cannot store the download: {error}")))?;
     let outcome = JobOutcome {
-        summary: format!("imported {name} ({})", super::size(received)),
+        summary: format!("imported {name} ({})", Size(received)),
         ..JobOutcome::default()
     };
     let file = NewFile {

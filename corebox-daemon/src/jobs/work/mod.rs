@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use super::store::{self, JobRow};
 use super::{Jobs, JobsError, MAX_DIMENSION};
 use crate::auth::Actor;
+use crate::files::store::FileRow;
 pub use outputs::commit_file;
 
 /// How an attempt failed.
@@ -242,13 +243,15 @@ pub async fn run(
     }
 }
 
-/// A size for people: `512 B`, `1.5 MiB`, `1 GiB` (no `.0`).
-pub fn size(bytes: u64) -> String {
-    let text = bytesize::ByteSize(bytes).display().iec().to_string();
-    match text.split_once(".0 ") {
-        Some((whole, unit)) => format!("{whole} {unit}"),
-        None => text,
-    }
+/// The file a job works on, as `actor` may read it; one deleted since the
+/// job was queued fails it for good.
+pub async fn source_file(jobs: &Jobs, actor: &Actor, file_id: &str) -> Result<FileRow, Failure> {
+    jobs.readable(actor, file_id)
+        .await
+        .map_err(|error| match error {
+            JobsError::FileNotFound => Failure::Permanent("the file was deleted".to_owned()),
+            other => Failure::from(other),
+        })
 }
 
 /// Runs CPU-bound `work` on the blocking pool, at most one task per core

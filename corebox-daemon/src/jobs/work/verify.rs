@@ -15,6 +15,7 @@ use crate::files::store as files_store;
 use crate::jobs::{Jobs, JobsError};
 use crate::storage::BlobId;
 use crate::storage::store as storage_store;
+use crate::units::Size;
 
 /// Checks `actor`'s content, or with `all` the whole store.
 pub async fn run(
@@ -84,7 +85,7 @@ pub async fn run(
     let summary = if mismatched.is_empty() {
         format!(
             "checked {checked} stored contents ({}): all match",
-            super::size(bytes)
+            Size(bytes)
         )
     } else {
         format!(

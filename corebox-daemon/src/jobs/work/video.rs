@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::child::{NotRun, run};
 use super::{Done, Failure, Progress, image};
 use crate::auth::Actor;
-use crate::jobs::{Jobs, JobsError};
+use crate::jobs::Jobs;
 use crate::storage::BlobId;
 
 /// Where in the video the frame is taken, in seconds; a shorter video
@@ -25,13 +25,7 @@ pub async fn poster(
     token: &CancellationToken,
     progress: &Progress,
 ) -> Result<Done, Failure> {
-    let file = jobs
-        .readable(actor, file_id)
-        .await
-        .map_err(|error| match error {
-            JobsError::FileNotFound => Failure::Permanent("the file was deleted".to_owned()),
-            other => Failure::from(other),
-        })?;
+    let file = super::source_file(jobs, actor, file_id).await?;
     if !file.media_type.starts_with("video/") {
         return Err(Failure::Permanent(format!(
             "{} is {}, not a video",
