@@ -110,6 +110,12 @@ impl Actor {
         self.role == Role::Admin
     }
 
+    /// Whether the actor may act on other users' things: the admin role
+    /// and a token with the `admin` scope, both.
+    pub fn acts_as_admin(&self) -> bool {
+        self.is_admin() && self.has_scope(Scope::Admin)
+    }
+
     /// Whether the token holds `scope`.
     pub fn has_scope(&self, scope: Scope) -> bool {
         self.token.scopes.contains(&scope)

@@ -387,7 +387,7 @@ impl Jobs {
     /// Checks that `actor` may read file `id`: its owner, an admin, or a
     /// user it was granted to (while it is not held back).
     async fn readable(&self, actor: &Actor, id: &str) -> Result<files_store::FileRow, JobsError> {
-        let (id, user, admin) = (id.to_owned(), actor.user_id, actor.is_admin());
+        let (id, user, admin) = (id.to_owned(), actor.user_id, actor.acts_as_admin());
         self.inner
             .db
             .read(move |conn| {

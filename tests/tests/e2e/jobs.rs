@@ -757,3 +757,49 @@ fn another_users_jobs_answer_like_unknown_ones() {
     );
     resize.fails(exit::NOT_FOUND);
 }
+
+#[test]
+fn an_admins_token_without_the_admin_scope_cannot_work_on_others_files() {
+    let daemon = daemon_with(DaemonOptions::default());
+    let bob = Home::new();
+    daemon.signup(&bob, "bob", "password-b").ok();
+    let theirs = daemon.upload_bytes(&bob, "bob.png", &picture(ImageFormat::Png, 40, 40));
+    let token = daemon
+        .corebox(&[
+            "token",
+            "create",
+            "ci",
+            "--scopes",
+            "files:read,files:write,jobs:read,jobs:write",
+            "-q",
+        ])
+        .ok()
+        .trim()
+        .to_owned();
+    let env = [("COREBOX_TOKEN", token.as_str())];
+    let as_ci = |args: &[&str]| daemon.corebox_as(&Home::new(), args, None, &env);
+    for args in [
+        vec!["image", "compress", "ID", "--wait"],
+        vec!["image", "resize", "ID", "--width", "10", "--wait"],
+        vec!["image", "thumbnail", "ID", "--wait"],
+    ] {
+        let with = |id: &str| {
+            let args: Vec<&str> = args
+                .iter()
+                .map(|arg| if *arg == "ID" { id } else { arg })
+                .collect();
+            as_ci(&args)
+        };
+        let refused = with(&theirs);
+        let missing = with("00000000deadbeef");
+        assert_eq!(
+            refused
+                .fails(exit::NOT_FOUND)
+                .replace(&theirs, "00000000deadbeef"),
+            missing.fails(exit::NOT_FOUND),
+            "{args:?}"
+        );
+    }
+    let mine = as_ci(&["ls", "--json"]).json();
+    assert_eq!(mine, serde_json::json!([]), "nothing was copied");
+}
