@@ -160,7 +160,7 @@ impl Jobs {
         let (version, requeued) = db
             .write(|conn| {
                 let version = store::max_version(conn)? + 1;
-                let requeued = store::requeue_running(conn, version)?;
+                let requeued = store::requeue_running(conn, unix_now(), version)?;
                 Ok::<_, JobsError>((version, requeued))
             })
             .await?;

@@ -199,8 +199,18 @@ pub fn max_version(conn: &Connection) -> rusqlite::Result<u64> {
     })
 }
 
-/// Returns jobs a crash left running to the queue; how many.
-pub fn requeue_running(conn: &Connection, version: u64) -> rusqlite::Result<usize> {
+/// Returns jobs a crash left running to the queue; how many. The attempt
+/// the crash cut short counts, so a job that has used its last one is
+/// dead instead: a job that takes the daemon down with it (running it out
+/// of memory, say) cannot do so forever.
+pub fn requeue_running(conn: &Connection, now: i64, version: u64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE jobs SET state = 'dead', finished_at = ?1, message = 'failed', version = ?2,
+            error = 'the daemon stopped (crashed or was killed) during every attempt: ' ||
+                attempts || ' of ' || max_attempts
+         WHERE state = 'running' AND attempts >= max_attempts",
+        params![now, version],
+    )?;
     conn.execute(
         "UPDATE jobs SET state = 'queued', progress = 0, message = 'taken up again after a restart',
             version = ?1 WHERE state = 'running'",

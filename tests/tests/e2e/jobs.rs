@@ -667,6 +667,49 @@ fn a_daemon_killed_mid_import_finishes_it_once_after_restart() {
 }
 
 #[test]
+fn a_job_the_daemon_dies_under_on_its_last_attempt_is_dead_after_restart() {
+    let mut daemon = importing(1);
+    let (release, held) = mpsc::channel::<()>();
+    let held = std::sync::Mutex::new(held);
+    let server = Server::start(move |_, stream| {
+        use std::io::Write;
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome");
+        let _ = held.lock().expect("lock").recv();
+    });
+    let url = format!("{}/never.bin", server.base);
+    let id = daemon
+        .corebox(&["import", &url, "-q"])
+        .ok()
+        .trim()
+        .to_owned();
+    let watch = Watch::start(&daemon, &id);
+    watch.until(|job| job["state"] == "running");
+    // The request is on the wire once the server counts it.
+    let asked = std::time::Instant::now();
+    while server.requests() == 0 {
+        assert!(asked.elapsed() < Duration::from_secs(30), "no request came");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    daemon.signal("KILL");
+    daemon.wait();
+    drop(watch);
+
+    daemon.restart();
+    let watched = daemon.corebox(&["jobs", "watch", &id]);
+    watched.fails(exit::FAILURE);
+    let dead = job(&daemon, &id);
+    assert_eq!(dead["state"], "dead", "{dead}");
+    assert!(
+        dead["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("daemon stopped")),
+        "{dead}"
+    );
+    assert_eq!(server.requests(), 1, "not tried again");
+    let _ = release.send(());
+}
+
+#[test]
 fn verify_finds_content_that_changed_on_disk() {
     let daemon = daemon_with(DaemonOptions::default().env("COREBOX_THUMBNAILS", "false"));
     let bob = Home::new();
