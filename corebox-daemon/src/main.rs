@@ -3,6 +3,7 @@
 //! fails, 2 for bad flags or configuration.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use corebox_daemon::config::{Args, Config};
@@ -38,7 +39,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(corebox_daemon::run(config)) {
+    let result = runtime.block_on(corebox_daemon::run(config));
+    // `run` has waited out its grace period, handed unfinished jobs back to
+    // the queue and flushed the clicks. What may still run on the blocking
+    // pool (image work of a job given back, a write the grace period gave
+    // up on) is cut short as by a kill, which the store is built to
+    // survive, so the process does not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");

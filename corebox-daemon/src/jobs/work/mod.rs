@@ -260,10 +260,17 @@ pub async fn cpu<T: Send + 'static>(
     jobs: &Jobs,
     work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
 ) -> Result<T, Failure> {
-    let _permit = Arc::clone(&jobs.inner.cpu)
+    let permit = Arc::clone(&jobs.inner.cpu)
         .acquire_owned()
         .await
         .map_err(|_| Failure::Retry("the daemon is stopping".to_owned()))?;
+    // The work holds the permit, not this future: a job cancelled while
+    // its work runs lets go of its core only once the work ends, so the
+    // pool never runs more than one piece of work per core.
+    let work = move || {
+        let _permit = permit;
+        work()
+    };
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
         Err(error) if error.is_panic() => Err(Failure::Retry(format!(
