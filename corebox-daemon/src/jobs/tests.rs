@@ -50,6 +50,34 @@ async fn a_panic_in_cpu_work_fails_that_job_alone() {
     assert_eq!(fine, Ok(42), "the pool still works after the panic");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_of_a_cancelled_job_keeps_its_core_until_it_ends() {
+    let (_dir, jobs) = jobs().await;
+    let cores = jobs.inner.cpu.available_permits();
+    let (started, begun) = tokio::sync::oneshot::channel::<()>();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let running = tokio::spawn({
+        let jobs = jobs.clone();
+        async move {
+            cpu(&jobs, move || {
+                let _ = started.send(());
+                let _ = held.recv();
+                Ok(())
+            })
+            .await
+        }
+    });
+    begun.await.expect("the work started");
+    // Cancelling a job drops its future; the work goes on.
+    running.abort();
+    let _ = running.await;
+    assert_eq!(jobs.inner.cpu.available_permits(), cores - 1);
+    release.send(()).expect("the work is waiting");
+    let all = u32::try_from(cores).expect("cores");
+    let back = tokio::time::timeout(Duration::from_secs(30), jobs.inner.cpu.acquire_many(all));
+    assert!(back.await.is_ok(), "the core came back when the work ended");
+}
+
 /// The regression of a watch that never ended: a write announced the
 /// change counter while another write had taken a version but not yet
 /// committed it, so watchers skipped that change for good.
