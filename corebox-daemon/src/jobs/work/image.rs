@@ -132,6 +132,13 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, Failure> {
     if width == 0 || height == 0 {
         return Err(Failure::Permanent("the image has no pixels".to_owned()));
     }
+    // `from_decoder` does not hold the decoder to `max_alloc` (the JPEG
+    // decoder checks only the sides), so the pixels' size is checked here.
+    if decoder.total_bytes() > MAX_DECODED {
+        return Err(decode_error(ImageError::Limits(
+            image::error::LimitError::from_kind(image::error::LimitErrorKind::InsufficientMemory),
+        )));
+    }
     let orientation = decoder.orientation().map_err(decode_error)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     image.apply_orientation(orientation);
@@ -140,13 +147,23 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, Failure> {
 
 /// The size of `image` fitted to `width` × `height` (either may be
 /// missing: then the other decides, keeping the aspect ratio).
-fn fitted(image: &DynamicImage, width: Option<u32>, height: Option<u32>, fit: Fit) -> (u32, u32) {
+///
+/// # Errors
+///
+/// [`Failure::Permanent`] when keeping the aspect ratio would make a side
+/// longer than [`super::MAX_DIMENSION`].
+fn fitted(
+    image: &DynamicImage,
+    width: Option<u32>,
+    height: Option<u32>,
+    fit: Fit,
+) -> Result<(u32, u32), Failure> {
     let (w, h) = (f64::from(image.width()), f64::from(image.height()));
     let scale = match (width, height) {
         (Some(width), Some(height)) => {
             let (x, y) = (f64::from(width) / w, f64::from(height) / h);
             match fit {
-                Fit::Exact | Fit::Cover => return (width, height),
+                Fit::Exact | Fit::Cover => return Ok((width, height)),
                 Fit::Contain => x.min(y),
             }
         }
@@ -154,8 +171,17 @@ fn fitted(image: &DynamicImage, width: Option<u32>, height: Option<u32>, fit: Fi
         (None, Some(height)) => f64::from(height) / h,
         (None, None) => 1.0,
     };
-    let side = |length: f64| ((length * scale).round() as u32).clamp(1, super::MAX_DIMENSION);
-    (side(w), side(h))
+    let side = |length: f64| (length * scale).round().max(1.0);
+    let (width, height) = (side(w), side(h));
+    let max = super::MAX_DIMENSION;
+    if width > f64::from(max) || height > f64::from(max) {
+        return Err(Failure::Permanent(format!(
+            "keeping its shape, that would make the image {width}×{height} pixels, more than \
+             {max} a side: ask for a smaller size"
+        )));
+    }
+    // Within 1..=MAX_DIMENSION, so the casts are exact.
+    Ok((width as u32, height as u32))
 }
 
 /// `image` resized to `width` × `height`: stretched for [`Fit::Exact`],
@@ -172,6 +198,15 @@ pub fn resize(
 ) -> Result<Cow<'_, DynamicImage>, Failure> {
     if (image.width(), image.height()) == (width, height) {
         return Ok(Cow::Borrowed(image));
+    }
+    let needed = u64::from(width) * u64::from(height) * u64::from(image.color().bytes_per_pixel());
+    if needed > MAX_DECODED {
+        return Err(Failure::Permanent(format!(
+            "a {width}×{height} result would take {} of pixels, more than the {} a job may: \
+             ask for a smaller size",
+            Size(needed),
+            Size(MAX_DECODED)
+        )));
     }
     // The resizer takes 8- and 16-bit layouts as they are (no copy of the
     // decoded pixels); others go to RGBA first.
@@ -333,7 +368,7 @@ pub async fn thumbnail(
         let (width, height) = if image.width().max(image.height()) <= size {
             (image.width(), image.height())
         } else {
-            fitted(&image, Some(size), Some(size), Fit::Contain)
+            fitted(&image, Some(size), Some(size), Fit::Contain)?
         };
         let small = resize(&image, width, height, Fit::Contain)?;
         encode(&small, ImageFormat::Jpeg, THUMBNAIL_QUALITY)
@@ -395,7 +430,7 @@ pub async fn convert(
     let (encoded, width, height) = cpu(jobs, move || {
         let image = decode(&bytes)?;
         let (width, height) = match size {
-            Some((width, height)) => fitted(&image, width, height, fit),
+            Some((width, height)) => fitted(&image, width, height, fit)?,
             None => (image.width(), image.height()),
         };
         let resized = resize(&image, width, height, fit)?;
@@ -445,20 +480,54 @@ mod tests {
     #[test]
     fn fits_keep_the_aspect_ratio_unless_exact() {
         let image = DynamicImage::new_rgb8(4000, 3000);
-        assert_eq!(fitted(&image, Some(800), None, Fit::Contain), (800, 600));
-        assert_eq!(fitted(&image, None, Some(300), Fit::Contain), (400, 300));
-        assert_eq!(
-            fitted(&image, Some(800), Some(800), Fit::Contain),
-            (800, 600)
-        );
-        assert_eq!(fitted(&image, Some(800), Some(800), Fit::Cover), (800, 800));
-        assert_eq!(fitted(&image, Some(100), Some(900), Fit::Exact), (100, 900));
+        let fit = |width, height, fit| fitted(&image, width, height, fit).expect("fits");
+        assert_eq!(fit(Some(800), None, Fit::Contain), (800, 600));
+        assert_eq!(fit(None, Some(300), Fit::Contain), (400, 300));
+        assert_eq!(fit(Some(800), Some(800), Fit::Contain), (800, 600));
+        assert_eq!(fit(Some(800), Some(800), Fit::Cover), (800, 800));
+        assert_eq!(fit(Some(100), Some(900), Fit::Exact), (100, 900));
         let thin = DynamicImage::new_rgb8(10_000, 1);
         assert_eq!(
-            fitted(&thin, Some(100), None, Fit::Contain),
+            fitted(&thin, Some(100), None, Fit::Contain).expect("fits"),
             (100, 1),
             "at least a pixel"
         );
+        // 10 × 5000 at 100 wide would be 50000 high: refused, not squashed.
+        let tall = DynamicImage::new_rgb8(10, 5000);
+        let refused = fitted(&tall, Some(100), None, Fit::Contain).expect_err("too tall");
+        assert!(
+            matches!(refused, Failure::Permanent(ref m) if m.contains("100×50000")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_result_too_large_for_memory_is_refused_before_it_is_made() {
+        let image = DynamicImage::new_rgb16(64, 64);
+        let refused = resize(&image, 16_384, 16_384, Fit::Exact).expect_err("too large");
+        assert!(
+            matches!(refused, Failure::Permanent(ref m) if m.contains("16384×16384")),
+            "{refused:?}"
+        );
+        assert!(resize(&image, 256, 256, Fit::Exact).is_ok());
+    }
+
+    #[test]
+    fn a_jpeg_claiming_more_pixels_than_memory_allows_is_refused() {
+        let small = encode(&DynamicImage::new_rgb8(16, 16), ImageFormat::Jpeg, 80).expect("jpeg");
+        // The frame header (SOF0): marker, length, precision, height, width.
+        let at = small
+            .windows(2)
+            .position(|pair| pair == [0xff, 0xc0])
+            .expect("a baseline frame");
+        let mut claimed = small.clone();
+        claimed[at + 5..at + 9].copy_from_slice(&[0x4e, 0x20, 0x4e, 0x20]); // 20000 × 20000
+        let refused = decode(&claimed).expect_err("1.2 GB of pixels");
+        assert!(
+            matches!(refused, Failure::Permanent(ref m) if m.contains("too large")),
+            "{refused:?}"
+        );
+        assert!(decode(&small).is_ok());
     }
 
     #[test]
