@@ -197,12 +197,27 @@ pub fn variant_blobs(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String
     statement.query_map([id], |row| row.get(0))?.collect()
 }
 
-/// Sets or clears why file `id` is held back.
-pub fn set_quarantine(conn: &Connection, id: &str, reason: Option<&str>) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE files SET quarantine = ?2 WHERE id = ?1",
-        params![id, reason],
-    )?;
+/// Settles the upload check of file `id` and of its variants: `held`
+/// holds them back for that reason; `None` (it passed) releases those
+/// that were only `waiting`, and leaves a hold for another reason (one a
+/// copy took from its source) as it is.
+pub fn settle_check(
+    conn: &Connection,
+    id: &str,
+    held: Option<&str>,
+    waiting: &str,
+) -> rusqlite::Result<()> {
+    match held {
+        Some(reason) => conn.execute(
+            "UPDATE files SET quarantine = ?2 WHERE id = ?1 OR variant_of = ?1",
+            params![id, reason],
+        )?,
+        None => conn.execute(
+            "UPDATE files SET quarantine = NULL
+             WHERE (id = ?1 OR variant_of = ?1) AND quarantine = ?2",
+            params![id, waiting],
+        )?,
+    };
     Ok(())
 }
 

@@ -412,15 +412,28 @@ impl Jobs {
         })
     }
 
-    /// Queues what a new upload gets: the upload check when one is
-    /// configured, and a thumbnail of an image or a video. Failures are
-    /// logged; the upload itself has succeeded.
+    /// Queues what a new upload (or import) gets: the upload check when
+    /// one is configured, and a thumbnail of an image or a video. Failures
+    /// are logged; the upload itself has succeeded.
     pub async fn file_stored(&self, actor: &Actor, file: &FileInfo) {
+        self.queue_for(actor, file, true).await;
+    }
+
+    /// Queues the upload check of a copy a job made (a resize, a
+    /// compression), when it waits for one; a copy held for its source's
+    /// reason stays so.
+    pub async fn copy_stored(&self, actor: &Actor, file: &FileInfo) {
+        if file.quarantine.as_deref() == Some(AWAITING_CHECK) {
+            self.queue_for(actor, file, false).await;
+        }
+    }
+
+    async fn queue_for(&self, actor: &Actor, file: &FileInfo, thumbnail: bool) {
         let mut wanted = Vec::new();
         if self.has_upload_hook() {
             wanted.push((JobKind::UploadHook, format!("upload-hook:{}", file.id)));
         }
-        if self.inner.config.thumbnails && file.thumbnail.is_none() {
+        if thumbnail && self.inner.config.thumbnails && file.thumbnail.is_none() {
             if work::image::is_decodable(&file.media_type) {
                 wanted.push((JobKind::Thumbnail, format!("thumbnail:{}", file.id)));
             } else if file.media_type.starts_with("video/") {

@@ -204,7 +204,9 @@ async fn succeed(jobs: &Jobs, job: &JobRow, actor: &Actor, done: Done, log: &str
             }
             tx.commit()?;
             let made = match &outcome.file_id {
-                Some(id) if kind == JobKind::Import => {
+                Some(id)
+                    if matches!(kind, JobKind::Import | JobKind::Resize | JobKind::Compress) =>
+                {
                     crate::files::store::file_by_id(conn, id)?.map(crate::files::info_of)
                 }
                 _ => None,
@@ -215,8 +217,10 @@ async fn succeed(jobs: &Jobs, job: &JobRow, actor: &Actor, done: Done, log: &str
     match recorded {
         Ok((true, summary, made)) => {
             tracing::info!(job = %job.id, kind = job.kind.as_str(), %summary, "job succeeded");
-            if let Some(file) = made {
-                jobs.file_stored(actor, &file).await;
+            match made {
+                Some(file) if job.kind == JobKind::Import => jobs.file_stored(actor, &file).await,
+                Some(file) => jobs.copy_stored(actor, &file).await,
+                None => {}
             }
         }
         Ok((false, ..)) => tracing::info!(job = %job.id, "job cancelled; its result is dropped"),

@@ -196,10 +196,27 @@ fn resize_wait_prints_a_new_file_of_the_size_asked() {
         (300, 300, ImageFormat::Jpeg)
     );
 
-    let squeezed = daemon.corebox(&["image", "compress", &id, "--wait", "--json"]);
-    assert_eq!(squeezed.code, 0, "{squeezed:#?}");
+    // A smooth gradient is smaller as PNG than as JPEG: nothing is kept.
+    let bigger = daemon.corebox(&["image", "compress", &id, "--wait"]);
+    assert!(
+        bigger.fails(exit::FAILURE).contains("no smaller"),
+        "{bigger:#?}"
+    );
     let listed = daemon.corebox(&["ls", "--json"]).json();
-    assert_eq!(listed.as_array().map(Vec::len), Some(4), "{listed}");
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+    // Noise is smaller as JPEG.
+    let noise = crate::harness::noise(200 * 200 * 3, 7);
+    let noisy = RgbImage::from_raw(200, 200, noise).expect("pixels");
+    let mut png = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(noisy)
+        .write_to(&mut png, ImageFormat::Png)
+        .expect("encodes");
+    let noisy = daemon.upload_bytes(&daemon.home, "noise.png", &png.into_inner());
+    let squeezed = daemon.corebox(&["image", "compress", &noisy, "--wait", "-q"]);
+    let (small, kind) = look(&fetch(&daemon, squeezed.ok().trim()));
+    assert_eq!((small.width(), kind), (200, ImageFormat::Jpeg));
+    let listed = daemon.corebox(&["ls", "--json"]).json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(5), "{listed}");
 }
 
 /// A JPEG with an EXIF block carrying GPS data and a marker text.
@@ -500,12 +517,17 @@ fn an_always_failing_import_goes_dead_and_retry_revives_it() {
     again.fails(exit::FAILURE);
 }
 
-/// A daemon whose upload check is `script` (run by /bin/sh).
+/// A daemon whose upload check is `script` (run by /bin/sh), which may
+/// import from the test's servers.
 fn checking(dir: &std::path::Path, script: &str) -> Daemon {
     let path = dir.join("check.sh");
     std::fs::write(&path, script).expect("script");
     let hook = format!("/bin/sh {}", path.display());
-    daemon_with(DaemonOptions::default().env("COREBOX_UPLOAD_HOOK", &hook))
+    daemon_with(
+        DaemonOptions::default()
+            .env("COREBOX_UPLOAD_HOOK", &hook)
+            .env("COREBOX_IMPORT_ALLOW_ADDRESSES", "127.0.0.1"),
+    )
 }
 
 #[test]
@@ -563,6 +585,94 @@ fn a_passing_check_clears_the_file_and_upload_share_waits_for_it() {
     daemon.corebox(&["jobs", "watch"]).ok();
     let info = daemon.corebox(&["info", &id, "--json"]).json();
     assert_eq!(info["quarantine"], Value::Null, "{info}");
+}
+
+#[test]
+fn what_jobs_make_is_held_like_an_upload() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = checking(
+        dir.path(),
+        "case \"$COREBOX_FILE_NAME\" in *virus*) echo 'FOUND: test signature'; exit 1;; esac\n",
+    );
+    let quarantine = |id: &str| {
+        let info = daemon.corebox(&["info", id, "--json"]).json();
+        info["quarantine"].as_str().map(str::to_owned)
+    };
+    let refused_share = |id: &str| {
+        let shared = daemon.corebox(&["share", id]);
+        assert!(
+            shared.fails(exit::FAILURE).contains("cannot be shared"),
+            "{id}: {shared:#?}"
+        );
+    };
+    // The check of what a job made is queued once that job has succeeded:
+    // find it, then watch it end.
+    let checked = |id: &str| {
+        let asked = std::time::Instant::now();
+        let check = loop {
+            let found = jobs_on(&daemon, id)
+                .into_iter()
+                .find(|job| job["kind"] == "upload-hook");
+            if let Some(check) = found {
+                break check["id"].as_str().expect("id").to_owned();
+            }
+            assert!(
+                asked.elapsed() < Duration::from_secs(30),
+                "no check of {id}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        daemon.corebox(&["jobs", "watch", &check]);
+    };
+    let image = picture(ImageFormat::Png, 60, 40);
+    let upload = |name: &str| {
+        let path = Daemon::local_file(&daemon.home, name, &image);
+        daemon.corebox(&["upload", path.to_str().expect("utf-8"), "--wait"])
+    };
+
+    // A held image: its thumbnail and a resized copy are held with it.
+    let run = upload("virus.png");
+    run.fails(exit::FAILURE);
+    let virus = run.stdout.trim().to_owned();
+    assert!(quarantine(&virus).is_some_and(|why| why.contains("FOUND")));
+    let info = daemon.corebox(&["info", &virus, "--json"]).json();
+    let thumbnail = info["thumbnail"].as_str().expect("a thumbnail").to_owned();
+    assert!(quarantine(&thumbnail).is_some_and(|why| why.contains("FOUND")));
+    refused_share(&thumbnail);
+    let copy = daemon
+        .corebox(&["image", "resize", &virus, "--width", "30", "--wait", "-q"])
+        .ok()
+        .trim()
+        .to_owned();
+    assert!(quarantine(&copy).is_some_and(|why| why.contains("FOUND")));
+    refused_share(&copy);
+
+    // An import is checked like an upload; a clean copy gets its own check.
+    let server = Server::start(|_, stream| respond(stream, "200 OK", b"imported bytes"));
+    for (name, held) in [("virus.txt", true), ("clean.txt", false)] {
+        let url = format!("{}/{name}", server.base);
+        let id = daemon
+            .corebox(&["import", &url, "--wait", "-q"])
+            .ok()
+            .trim()
+            .to_owned();
+        checked(&id);
+        assert_eq!(quarantine(&id).is_some(), held, "{name}");
+        if held {
+            refused_share(&id);
+        } else {
+            daemon.corebox(&["share", &id, "-q"]).ok();
+        }
+    }
+    let clean = upload("clean.png").ok().trim().to_owned();
+    let copy = daemon
+        .corebox(&["image", "resize", &clean, "--width", "30", "--wait", "-q"])
+        .ok()
+        .trim()
+        .to_owned();
+    checked(&copy);
+    assert_eq!(quarantine(&copy), None);
+    daemon.corebox(&["share", &copy, "-q"]).ok();
 }
 
 /// Whether process `pid` still exists (and is not a zombie).

@@ -196,7 +196,12 @@ pub async fn upload_hook(
     jobs.inner
         .db
         .write(move |conn| {
-            Ok::<_, JobsError>(files_store::set_quarantine(conn, &id, reason.as_deref())?)
+            Ok::<_, JobsError>(files_store::settle_check(
+                conn,
+                &id,
+                reason.as_deref(),
+                AWAITING_CHECK,
+            )?)
         })
         .await?;
     match verdict {

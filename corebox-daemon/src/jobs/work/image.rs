@@ -310,7 +310,7 @@ async fn store(
     actor: &Actor,
     bytes: Vec<u8>,
     name: String,
-    variant_of: Option<String>,
+    made_from: MadeFrom,
     mut outcome: JobOutcome,
 ) -> Result<Done, Failure> {
     let storage = &jobs.inner.storage;
@@ -327,15 +327,28 @@ async fn store(
         .await
         .map_err(|error| Failure::Retry(format!("cannot store the result: {error}")))?;
     outcome.bytes_after = Some(stored.size);
+    let (variant_of, source) = match made_from {
+        MadeFrom::Variant(original) => (Some(original), None),
+        MadeFrom::Copy(source) => (None, Some(source)),
+    };
     let file = NewFile {
         name,
         variant_of,
+        source,
         stored,
     };
     Ok(Done {
         outcome,
-        commit: Some(commit_file(actor, file, jobs.inner.config.default_quota)),
+        commit: Some(commit_file(jobs, actor, file)),
     })
+}
+
+/// What a stored result was made from.
+enum MadeFrom {
+    /// A variant (thumbnail) of this original.
+    Variant(String),
+    /// A new file (resize, compress) from this one.
+    Copy(String),
 }
 
 /// Writes `bytes` into the store as a variant (a thumbnail) of
@@ -348,7 +361,15 @@ pub(super) async fn store_variant(
     original: String,
     outcome: JobOutcome,
 ) -> Result<Done, Failure> {
-    store(jobs, actor, bytes, name, Some(original), outcome).await
+    store(
+        jobs,
+        actor,
+        bytes,
+        name,
+        MadeFrom::Variant(original),
+        outcome,
+    )
+    .await
 }
 
 /// A thumbnail of file `file_id`: a JPEG at most `thumbnail_size` pixels a
@@ -441,16 +462,21 @@ pub async fn convert(
     let ext = extension(format);
     let (name, summary) = if compress {
         let (before, after) = (file.size, encoded.len() as u64);
-        let saved = if after < before {
-            format!(
-                "saved {} of {} ({:.0}%)",
-                Size(before - after),
+        if after >= before {
+            // A "compressed" copy that is no smaller would only use quota.
+            return Err(Failure::Permanent(format!(
+                "no smaller: {} would become {}, so nothing was kept; try a lower --quality \
+                 or another --format",
                 Size(before),
-                (before - after) as f64 * 100.0 / before.max(1) as f64
-            )
-        } else {
-            format!("no smaller: {} became {}", Size(before), Size(after))
-        };
+                Size(after)
+            )));
+        }
+        let saved = format!(
+            "saved {} of {} ({:.0}%)",
+            Size(before - after),
+            Size(before),
+            (before - after) as f64 * 100.0 / before.max(1) as f64
+        );
         (
             output_name(&file.name, &format!("-compressed.{ext}")),
             saved,
@@ -466,7 +492,7 @@ pub async fn convert(
         bytes_before: Some(file.size),
         ..JobOutcome::default()
     };
-    store(jobs, actor, encoded, name, None, outcome).await
+    store(jobs, actor, encoded, name, MadeFrom::Copy(file.id), outcome).await
 }
 
 #[cfg(test)]

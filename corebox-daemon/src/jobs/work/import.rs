@@ -389,11 +389,12 @@ pub async fn run(
     let file = NewFile {
         name,
         variant_of: None,
+        source: None,
         stored,
     };
     Ok(Done {
         outcome,
-        commit: Some(commit_file(actor, file, jobs.inner.config.default_quota)),
+        commit: Some(commit_file(jobs, actor, file)),
     })
 }
 
