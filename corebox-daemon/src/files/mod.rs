@@ -156,10 +156,14 @@ impl Files {
                         return Ok(Some((existing, grants)));
                     }
                     check_quota(&tx, owner, size, default_quota)?;
+                    // The same content under a new name: a file of its own,
+                    // which gets its own thumbnail.
                     let file = FileRow {
                         id: new_id(),
                         name,
                         created_at: unix_now(),
+                        thumbnail: None,
+                        variant_of: None,
                         ..existing
                     };
                     store::insert_file(&tx, &file)?;

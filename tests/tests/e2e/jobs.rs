@@ -145,10 +145,23 @@ fn upload_wait_makes_a_thumbnail_of_jpeg_png_and_webp() {
         assert_eq!(done["kind"], "thumbnail");
         assert_eq!(done["state"], "succeeded", "{done}");
     }
+    // The same content under another name is a file with its own thumbnail.
+    let path = Daemon::local_file(
+        &daemon.home,
+        "again.png",
+        &picture(ImageFormat::Png, 640, 480),
+    );
+    let run = daemon.corebox(&["upload", path.to_str().expect("utf-8"), "--wait", "-q"]);
+    let again = run.ok().trim().to_owned();
+    let info = daemon.corebox(&["info", &again, "--json"]).json();
+    let thumbnail = info["thumbnail"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{info}"));
+    assert_eq!(look(&fetch(&daemon, thumbnail)).0.width(), 320);
     let listed = daemon.corebox(&["ls", "--json"]).json();
     assert_eq!(
         listed.as_array().map(Vec::len),
-        Some(3),
+        Some(4),
         "thumbnails are not listed: {listed}"
     );
 }

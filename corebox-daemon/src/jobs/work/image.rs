@@ -232,6 +232,17 @@ pub fn resize(
     Ok(Cow::Owned(target))
 }
 
+/// `rgba` laid over white.
+fn on_white(rgba: &image::RgbaImage) -> image::RgbImage {
+    image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let a = u16::from(a);
+        // Within 0..=255 by construction: (c·a + 255·(255 − a)) / 255.
+        let blend = |c: u8| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+        image::Rgb([blend(r), blend(g), blend(b)])
+    })
+}
+
 /// `image` encoded as `format` (JPEG at `quality`).
 ///
 /// # Errors
@@ -243,8 +254,13 @@ pub fn encode(image: &DynamicImage, format: ImageFormat, quality: u8) -> Result<
         |error: ImageError| Failure::Permanent(format!("cannot encode the image: {error}"));
     match format {
         ImageFormat::Jpeg => {
-            // JPEG has no alpha: flatten to RGB.
-            let rgb = image.to_rgb8();
+            // JPEG has no alpha: what is transparent shows as white paper
+            // would, not as the black its colour channels often hold.
+            let rgb = if image.color().has_alpha() {
+                on_white(&image.to_rgba8())
+            } else {
+                image.to_rgb8()
+            };
             image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
                 .write_image(
                     rgb.as_raw(),
@@ -536,6 +552,18 @@ mod tests {
             "{refused:?}"
         );
         assert!(resize(&image, 256, 256, Fit::Exact).is_ok());
+    }
+
+    #[test]
+    fn transparency_becomes_white_in_a_jpeg() {
+        let mut rgba = image::RgbaImage::new(16, 16);
+        for pixel in rgba.pixels_mut() {
+            *pixel = image::Rgba([0, 0, 255, 0]);
+        }
+        let jpeg = encode(&DynamicImage::ImageRgba8(rgba), ImageFormat::Jpeg, 90).expect("jpeg");
+        let back = image::load_from_memory(&jpeg).expect("decodes").to_rgb8();
+        let [r, g, b] = back.get_pixel(8, 8).0;
+        assert!(r > 245 && g > 245 && b > 245, "{:?}", (r, g, b));
     }
 
     #[test]

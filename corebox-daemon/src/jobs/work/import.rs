@@ -214,7 +214,25 @@ fn request_failure(error: &reqwest::Error) -> Failure {
         message = format!("{message}: {cause}");
         source = cause.source();
     }
+    // The error names the URL, which goes to the log: without its query,
+    // where signed URLs keep their secrets.
+    if let Some(url) = error.url() {
+        message = message.replace(url.as_str(), &without_query(url));
+    }
     Failure::Retry(format!("cannot download: {message}"))
+}
+
+/// `url` without its query and fragment, marked where they were cut.
+fn without_query(url: &Url) -> String {
+    let mut shown = url.clone();
+    let cut = shown.query().is_some() || shown.fragment().is_some();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    if cut {
+        format!("{shown}?…")
+    } else {
+        shown.to_string()
+    }
 }
 
 /// The file name a `Content-Disposition` header gives, if any.
@@ -457,6 +475,14 @@ mod tests {
             addresses: Vec::new(),
         };
         assert!(all.allows(ip("127.0.0.1")) && all.allows(ip("fd00::1")));
+    }
+
+    #[test]
+    fn logged_urls_keep_no_query() {
+        let url = Url::parse("https://bucket.example/f.tgz?X-Amz-Signature=SECRET#x").expect("url");
+        assert_eq!(without_query(&url), "https://bucket.example/f.tgz?…");
+        let plain = Url::parse("https://example.com/f.tgz").expect("url");
+        assert_eq!(without_query(&plain), "https://example.com/f.tgz");
     }
 
     #[test]
