@@ -156,7 +156,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 private: config.import_allow_private,
                 addresses: config.import_allow_addresses.0.clone(),
             },
-            default_quota: quota,
+            limits,
         },
     )
     .await?;

@@ -74,8 +74,8 @@ pub struct JobsConfig {
     pub import_max_bytes: u64,
     /// The non-public addresses imports may reach.
     pub import_allow: ImportAllowance,
-    /// Quota of users without one of their own.
-    pub default_quota: Option<u64>,
+    /// The limits of uploads, which what jobs make is held to as well.
+    pub limits: crate::files::Limits,
 }
 
 /// Failures of job operations.
@@ -405,6 +405,13 @@ impl Jobs {
     /// A thumbnail of a video is a poster frame, made another way.
     async fn thumbnail_kind(&self, actor: &Actor, id: &str) -> Result<JobKind, JobsError> {
         let file = self.readable(actor, id).await?;
+        // A thumbnail is part of its file, which a reader may not change.
+        if file.owner_id != actor.user_id && !actor.acts_as_admin() {
+            return Err(JobsError::Invalid(
+                "this file was shared with you to read; only its owner can make its thumbnail"
+                    .to_owned(),
+            ));
+        }
         Ok(if file.media_type.starts_with("video/") {
             JobKind::VideoThumbnail
         } else {

@@ -32,7 +32,11 @@ async fn jobs() -> (tempfile::TempDir, Jobs) {
         ffmpeg: "ffmpeg".to_owned(),
         import_max_bytes: 1 << 20,
         import_allow: Default::default(),
-        default_quota: None,
+        limits: crate::files::Limits {
+            default_quota: None,
+            max_file_size: None,
+            disk_reserve: 0,
+        },
     };
     let jobs = Jobs::open(db, auth, storage, config).await.expect("jobs");
     (dir, jobs)

@@ -408,6 +408,37 @@ fn an_allowed_address_cannot_redirect_an_import_to_another_private_one() {
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
 }
 
+#[test]
+fn what_jobs_make_is_held_to_the_upload_limits_and_readers_make_no_thumbnails() {
+    let daemon = daemon_with(
+        DaemonOptions::default()
+            .env("COREBOX_IMPORT_ALLOW_PRIVATE", "true")
+            .env("COREBOX_MAX_FILE_SIZE", "1KiB"),
+    );
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[7; 2048]));
+    let run = daemon.corebox(&["import", &format!("{}/big.bin", server.base), "--wait"]);
+    assert!(
+        run.fails(exit::FAILURE)
+            .contains("2 KiB is larger than the 1 KiB this daemon accepts per file"),
+        "{run:#?}"
+    );
+    assert_eq!(
+        daemon.corebox(&["ls", "--json"]).json(),
+        serde_json::json!([])
+    );
+
+    let bob = Home::new();
+    daemon.signup(&bob, "bob", "password-b").ok();
+    let small = picture(ImageFormat::Png, 8, 8);
+    let id = daemon.upload_bytes(&daemon.home, "small.png", &small);
+    daemon.corebox(&["grant", &id, "--user", "bob"]).ok();
+    let refused = daemon.corebox_as(&bob, &["image", "thumbnail", &id], None, &[]);
+    assert!(
+        refused.fails(exit::FAILURE).contains("only its owner"),
+        "{refused:#?}"
+    );
+}
+
 /// A daemon that may import from loopback and retries quickly.
 fn importing(attempts: u32) -> Daemon {
     daemon_with(

@@ -355,7 +355,7 @@ async fn store(
     };
     Ok(Done {
         outcome,
-        commit: Some(commit_file(jobs, actor, file)),
+        commit: Some(commit_file(jobs, actor, file).await?),
     })
 }
 

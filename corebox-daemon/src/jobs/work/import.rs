@@ -64,16 +64,28 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (a == 198 && (b & 0xfe) == 18))
         }
         IpAddr::V6(v6) => {
-            let [first, second, ..] = v6.segments();
-            let nat64 = first == 0x64 && second == 0xff9b;
-            let embedded = std::net::Ipv4Addr::from_bits(v6.to_bits() as u32);
+            let [first, second, third, ..] = v6.segments();
+            let bits = v6.to_bits();
+            // Addresses that carry an IPv4 address, which decides: NAT64
+            // (64:ff9b::/96, the last 32 bits), IPv4-compatible (::/96,
+            // deprecated but still routed by some stacks) and 6to4
+            // (2002::/16, the 32 bits after the prefix).
+            let embedded = if (first == 0x64 && second == 0xff9b) || bits >> 32 == 0 {
+                Some(std::net::Ipv4Addr::from_bits(bits as u32))
+            } else if first == 0x2002 {
+                Some(std::net::Ipv4Addr::from_bits(
+                    (u32::from(second) << 16) | u32::from(third),
+                ))
+            } else {
+                None
+            };
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || v6.is_unique_local()
                 || v6.is_unicast_link_local()
                 || (first == 0x2001 && second == 0x0db8)
-                || (nat64 && !is_public(IpAddr::V4(embedded))))
+                || embedded.is_some_and(|v4| !is_public(IpAddr::V4(v4))))
         }
     }
 }
@@ -412,7 +424,7 @@ pub async fn run(
     };
     Ok(Done {
         outcome,
-        commit: Some(commit_file(jobs, actor, file)),
+        commit: Some(commit_file(jobs, actor, file).await?),
     })
 }
 
@@ -441,6 +453,10 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::7f00:1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "2002:7f00:1::",
+            "2002:c0a8:101::1",
             "2001:db8::1",
         ] {
             let ip: IpAddr = private.parse().expect("ip");
@@ -451,6 +467,7 @@ mod tests {
             "1.1.1.1",
             "2606:4700:4700::1111",
             "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
         ] {
             let ip: IpAddr = public.parse().expect("ip");
             assert!(is_public(ip), "{public}");

@@ -18,6 +18,7 @@ use crate::files::{FilesError, check_quota};
 use crate::jobs::{AWAITING_CHECK, Jobs};
 use crate::storage::StoredOutput;
 use crate::storage::store as storage_store;
+use crate::units::Size;
 
 /// A file a job made, to record.
 #[derive(Debug)]
@@ -32,37 +33,72 @@ pub struct NewFile {
     pub stored: StoredOutput,
 }
 
-/// The commit step that records `file` for `actor` and names it in the
-/// job's outcome. Refused past the owner's quota.
-pub fn commit_file(jobs: &Jobs, actor: &Actor, file: NewFile) -> Commit {
-    let (owner_id, owner) = (actor.user_id, actor.username.clone());
-    let default_quota = jobs.inner.config.default_quota;
+/// The commit step that records `file` for `actor` (a thumbnail for its
+/// original's owner) and names it in the job's outcome. Refused, as an
+/// upload would be, past the largest file size, into the disk's free-space
+/// reserve or past the owner's quota.
+///
+/// # Errors
+///
+/// [`Failure::Permanent`] with the numbers, for a broken limit.
+pub async fn commit_file(jobs: &Jobs, actor: &Actor, file: NewFile) -> Result<Commit, Failure> {
+    let limits = jobs.inner.config.limits;
+    let size = file.stored.size;
+    if let Some(max) = limits.max_file_size.filter(|max| size > *max) {
+        let error = FilesError::TooLarge {
+            size: Size(size),
+            max: Size(max),
+        };
+        return Err(Failure::Permanent(error.to_string()));
+    }
+    // The result is on disk already: what is free must still cover the
+    // reserve.
+    let available = jobs
+        .inner
+        .storage
+        .available_bytes()
+        .await
+        .map_err(|error| Failure::Retry(format!("cannot read the free disk space: {error}")))?;
+    if available < limits.disk_reserve {
+        let error = FilesError::DiskReserve {
+            size: Size(size),
+            available: Size(available),
+            reserve: Size(limits.disk_reserve),
+        };
+        return Err(Failure::Permanent(error.to_string()));
+    }
+    let (actor_id, actor_name) = (actor.user_id, actor.username.clone());
     let checked = jobs.has_upload_hook();
-    Box::new(move |tx, outcome: &mut JobOutcome| {
+    Ok(Box::new(move |tx, outcome: &mut JobOutcome| {
         let NewFile {
             name,
             variant_of,
             source,
             stored,
         } = file;
-        check_quota(tx, owner_id, stored.size, default_quota).map_err(|error| match error {
-            FilesError::QuotaExceeded { .. } => Failure::Permanent(error.to_string()),
-            other => Failure::Retry(other.to_string()),
-        })?;
-        let now = unix_now();
-        storage_store::ensure_blob(tx, &stored.blob, stored.size, now)?;
-        let inherited = match variant_of.as_ref().or(source.as_ref()) {
-            Some(from) => match files_store::file_by_id(tx, from)? {
-                Some(from) => from.quarantine,
-                None if variant_of.is_some() => {
-                    return Err(Failure::Permanent(
-                        "the original was deleted meanwhile".to_owned(),
-                    ));
-                }
-                None => None,
-            },
+        let from = match variant_of.as_ref().or(source.as_ref()) {
+            Some(from) => files_store::file_by_id(tx, from)?,
             None => None,
         };
+        if variant_of.is_some() && from.is_none() {
+            return Err(Failure::Permanent(
+                "the original was deleted meanwhile".to_owned(),
+            ));
+        }
+        // A thumbnail belongs with its original, whoever asked for it.
+        let (owner_id, owner) = match (&variant_of, &from) {
+            (Some(_), Some(original)) => (original.owner_id, original.owner.clone()),
+            _ => (actor_id, actor_name),
+        };
+        check_quota(tx, owner_id, stored.size, limits.default_quota).map_err(
+            |error| match error {
+                FilesError::QuotaExceeded { .. } => Failure::Permanent(error.to_string()),
+                other => Failure::Retry(other.to_string()),
+            },
+        )?;
+        let now = unix_now();
+        storage_store::ensure_blob(tx, &stored.blob, stored.size, now)?;
+        let inherited = from.and_then(|from| from.quarantine);
         let quarantine = inherited
             .or_else(|| (checked && variant_of.is_none()).then(|| AWAITING_CHECK.to_owned()));
         let row = FileRow {
@@ -85,5 +121,5 @@ pub fn commit_file(jobs: &Jobs, actor: &Actor, file: NewFile) -> Commit {
         // The blob has its row now; garbage collection may run again.
         drop(stored);
         Ok(())
-    })
+    }))
 }
