@@ -197,6 +197,21 @@ pub fn variant_blobs(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String
     statement.query_map([id], |row| row.get(0))?.collect()
 }
 
+/// Gives file `id` and its variants, where they are held only `waiting`
+/// for their check, `reason` instead (the check gave up).
+pub fn check_gave_up(
+    conn: &Connection,
+    id: &str,
+    waiting: &str,
+    reason: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE files SET quarantine = ?3 WHERE (id = ?1 OR variant_of = ?1) AND quarantine = ?2",
+        params![id, waiting, reason],
+    )?;
+    Ok(())
+}
+
 /// Settles the upload check of file `id` and of its variants: `held`
 /// holds them back for that reason; `None` (it passed) releases those
 /// that were only `waiting`, and leaves a hold for another reason (one a

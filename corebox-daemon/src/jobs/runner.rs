@@ -24,9 +24,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::store::{self, JobRow};
 use super::work::{self, Done, Failure, Progress};
-use super::{Jobs, JobsError, now_ms};
+use super::{AWAITING_CHECK, Jobs, JobsError, now_ms};
 use crate::auth::Actor;
 use crate::clock::unix_now;
+use crate::files::store as files_store;
 
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -207,7 +208,7 @@ async fn succeed(jobs: &Jobs, job: &JobRow, actor: &Actor, done: Done, log: &str
                 Some(id)
                     if matches!(kind, JobKind::Import | JobKind::Resize | JobKind::Compress) =>
                 {
-                    crate::files::store::file_by_id(conn, id)?.map(crate::files::info_of)
+                    files_store::file_by_id(conn, id)?.map(crate::files::info_of)
                 }
                 _ => None,
             };
@@ -242,10 +243,15 @@ async fn fail(jobs: &Jobs, job: &JobRow, failure: Failure, log: &str) {
         (JobState::Dead, None)
     };
     let (id, log, error) = (job.id.clone(), log.to_owned(), message.clone());
+    // A check that gave up leaves its file held, saying why, not waiting.
+    let unchecked = (job.kind == JobKind::UploadHook && !retry)
+        .then(|| job.file_id.clone())
+        .flatten();
     let recorded = jobs
         .write(move |conn, version| {
-            Ok::<_, JobsError>(store::finish(
-                conn,
+            let tx = conn.transaction()?;
+            let ended = store::finish(
+                &tx,
                 &id,
                 state,
                 Some(&error),
@@ -254,7 +260,13 @@ async fn fail(jobs: &Jobs, job: &JobRow, failure: Failure, log: &str) {
                 run_after,
                 unix_now(),
                 version(),
-            )?)
+            )?;
+            if ended && let Some(file) = &unchecked {
+                let reason = format!("the upload check did not finish: {error}");
+                files_store::check_gave_up(&tx, file, AWAITING_CHECK, &reason)?;
+            }
+            tx.commit()?;
+            Ok::<_, JobsError>(ended)
         })
         .await;
     match recorded {

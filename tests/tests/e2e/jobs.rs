@@ -564,14 +564,42 @@ fn an_always_failing_import_goes_dead_and_retry_revives_it() {
 /// A daemon whose upload check is `script` (run by /bin/sh), which may
 /// import from the test's servers.
 fn checking(dir: &std::path::Path, script: &str) -> Daemon {
+    checking_with(dir, script, DaemonOptions::default())
+}
+
+/// As [`checking`], with more `options`.
+fn checking_with(dir: &std::path::Path, script: &str, options: DaemonOptions) -> Daemon {
     let path = dir.join("check.sh");
     std::fs::write(&path, script).expect("script");
     let hook = format!("/bin/sh {}", path.display());
     daemon_with(
-        DaemonOptions::default()
+        options
             .env("COREBOX_UPLOAD_HOOK", &hook)
             .env("COREBOX_IMPORT_ALLOW_ADDRESSES", "127.0.0.1"),
     )
+}
+
+#[test]
+fn a_check_that_never_finishes_leaves_the_file_held_saying_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = checking_with(
+        dir.path(),
+        "exec sleep 60\n",
+        DaemonOptions::default()
+            .env("COREBOX_JOB_TIMEOUT", "1s")
+            .env("COREBOX_JOB_ATTEMPTS", "1"),
+    );
+    let path = Daemon::local_file(&daemon.home, "slow.txt", b"bytes");
+    let run = daemon.corebox(&["upload", path.to_str().expect("utf-8"), "--wait"]);
+    run.fails(exit::FAILURE);
+    let id = run.stdout.trim().to_owned();
+    let info = daemon.corebox(&["info", &id, "--json"]).json();
+    assert!(
+        info["quarantine"]
+            .as_str()
+            .is_some_and(|why| why.starts_with("the upload check did not finish")),
+        "{info}"
+    );
 }
 
 #[test]
