@@ -315,8 +315,8 @@ complete -c corebox -n "__fish_corebox_using_subcommand image; and not __fish_se
 complete -c corebox -n "__fish_corebox_using_subcommand image; and not __fish_seen_subcommand_from resize compress thumbnail help" -f -a "compress" -d 'Make a re-encoded, usually smaller copy of an image'
 complete -c corebox -n "__fish_corebox_using_subcommand image; and not __fish_seen_subcommand_from resize compress thumbnail help" -f -a "thumbnail" -d 'Make (again) the thumbnail of an image, or a video\'s poster frame'
 complete -c corebox -n "__fish_corebox_using_subcommand image; and not __fish_seen_subcommand_from resize compress thumbnail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c corebox -n "__fish_corebox_using_subcommand image; and __fish_seen_subcommand_from resize" -l width -d 'Width in pixels' -r
-complete -c corebox -n "__fish_corebox_using_subcommand image; and __fish_seen_subcommand_from resize" -l height -d 'Height in pixels' -r
+complete -c corebox -n "__fish_corebox_using_subcommand image; and __fish_seen_subcommand_from resize" -l width -d 'Width in pixels, 1 to 16384' -r
+complete -c corebox -n "__fish_corebox_using_subcommand image; and __fish_seen_subcommand_from resize" -l height -d 'Height in pixels, 1 to 16384' -r
 complete -c corebox -n "__fish_corebox_using_subcommand image; and __fish_seen_subcommand_from resize" -l fit -d 'How the image fills the size when both are given' -r -f -a "contain\t'Inside the box, keeping the aspect ratio'
 cover\t'Covering the box, keeping the aspect ratio; the overflow is cut off'
 exact\t'Exactly the box, stretched'"

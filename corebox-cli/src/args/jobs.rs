@@ -73,11 +73,13 @@ pub enum ImageCommand {
 pub struct ResizeArgs {
     /// The image's id
     pub id: String,
-    /// Width in pixels
-    #[arg(long, value_name = "W", allow_negative_numbers = true)]
+    /// Width in pixels, 1 to 16384
+    #[arg(long, value_name = "W", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u32).range(1..=16_384))]
     pub width: Option<u32>,
-    /// Height in pixels
-    #[arg(long, value_name = "H", allow_negative_numbers = true)]
+    /// Height in pixels, 1 to 16384
+    #[arg(long, value_name = "H", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u32).range(1..=16_384))]
     pub height: Option<u32>,
     /// How the image fills the size when both are given
     #[arg(long, value_enum, default_value_t = FitArg::Contain)]

@@ -40,7 +40,7 @@ fn absurd_sizes_and_qualities_are_refused_before_queueing() {
         let mut full = vec!["image", "resize", id.as_str()];
         full.extend(args.iter().copied());
         let run = daemon.corebox(&full);
-        assert_ne!(run.code, 0, "{args:?} accepted: {run:#?}");
+        assert_eq!(run.code, exit::USAGE, "{args:?}: {run:#?}");
         assert!(run.stderr.starts_with("corebox: "), "{run:#?}");
         assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
     }
