@@ -435,6 +435,23 @@ impl Jobs {
         }
     }
 
+    /// Whether the configured ffmpeg is a program this daemon can run: a
+    /// path to an executable file, or a name found on `PATH`.
+    fn has_ffmpeg(&self) -> bool {
+        use std::os::unix::fs::PermissionsExt as _;
+        let runnable = |path: &std::path::Path| {
+            std::fs::metadata(path)
+                .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        };
+        let program = std::path::Path::new(&self.inner.config.ffmpeg);
+        if program.components().count() > 1 {
+            return runnable(program);
+        }
+        std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| runnable(&dir.join(program)))
+        })
+    }
+
     async fn queue_for(&self, actor: &Actor, file: &FileInfo, thumbnail: bool) {
         let mut wanted = Vec::new();
         if self.has_upload_hook() {
@@ -443,7 +460,9 @@ impl Jobs {
         if thumbnail && self.inner.config.thumbnails && file.thumbnail.is_none() {
             if work::image::is_decodable(&file.media_type) {
                 wanted.push((JobKind::Thumbnail, format!("thumbnail:{}", file.id)));
-            } else if file.media_type.starts_with("video/") {
+            } else if file.media_type.starts_with("video/") && self.has_ffmpeg() {
+                // Without ffmpeg a poster frame is only a job bound to fail;
+                // `image thumbnail` of the video says why.
                 wanted.push((JobKind::VideoThumbnail, format!("thumbnail:{}", file.id)));
             }
         }

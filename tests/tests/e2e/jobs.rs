@@ -935,17 +935,19 @@ fn verify_finds_content_that_changed_on_disk() {
 }
 
 #[test]
-fn a_video_without_ffmpeg_fails_saying_so() {
+fn a_video_without_ffmpeg_gets_no_poster_job_and_asking_for_one_says_why() {
     let daemon = daemon_with(DaemonOptions::default().env("COREBOX_FFMPEG", "/nonexistent/ffmpeg"));
     // The start of an MP4 file: enough for the content sniffer.
     let mut mp4 = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
     mp4.extend_from_slice(&crate::harness::noise(4096, 33));
     let path = Daemon::local_file(&daemon.home, "clip.mp4", &mp4);
     let run = daemon.corebox(&["upload", path.to_str().expect("utf-8"), "--wait"]);
-    let error = run.fails(exit::FAILURE);
+    let id = run.ok().trim().to_owned();
+    assert_eq!(jobs_on(&daemon, &id), Vec::<Value>::new());
+    let asked = daemon.corebox(&["image", "thumbnail", &id, "--wait"]);
+    let error = asked.fails(exit::FAILURE);
     assert!(error.contains("ffmpeg is not installed"), "{error}");
-    let id = run.stdout.trim();
-    let failed = &jobs_on(&daemon, id)[0];
+    let failed = &jobs_on(&daemon, &id)[0];
     assert_eq!(
         (failed["kind"].as_str(), failed["state"].as_str()),
         (Some("video-thumbnail"), Some("dead"))
