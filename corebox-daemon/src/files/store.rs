@@ -116,7 +116,8 @@ pub fn visible_files(
     let mut statement = conn.prepare(&format!(
         "SELECT {FILE_COLUMNS} {FROM_FILES}
          WHERE f.variant_of IS NULL AND (f.owner_id = ?1
-            OR f.id IN (SELECT file_id FROM file_grants WHERE user_id = ?1))
+            OR (f.quarantine IS NULL
+                AND f.id IN (SELECT file_id FROM file_grants WHERE user_id = ?1)))
          ORDER BY {order}"
     ))?;
     statement.query_map([user_id], file_from_row)?.collect()

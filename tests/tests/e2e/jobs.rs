@@ -640,6 +640,8 @@ fn a_failing_check_holds_the_file_back_and_says_why() {
     daemon
         .corebox_as(&bob, &["info", &id], None, &[])
         .fails(exit::NOT_FOUND);
+    let listed = daemon.corebox_as(&bob, &["ls", "--json"], None, &[]);
+    assert_eq!(listed.json(), serde_json::json!([]), "not listed either");
     // The owner still has it, byte for byte.
     assert_eq!(fetch(&daemon, &id), b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR");
 }
