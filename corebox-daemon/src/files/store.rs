@@ -192,6 +192,12 @@ pub fn delete_file(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Removes file `id`'s variants (its thumbnail, before a new one).
+pub fn delete_variants(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM files WHERE variant_of = ?1", [id])?;
+    Ok(())
+}
+
 /// The content ids of file `id`'s variants.
 pub fn variant_blobs(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String>> {
     let mut statement = conn.prepare("SELECT sha256 FROM files WHERE variant_of = ?1")?;

@@ -158,6 +158,16 @@ fn upload_wait_makes_a_thumbnail_of_jpeg_png_and_webp() {
         .as_str()
         .unwrap_or_else(|| panic!("{info}"));
     assert_eq!(look(&fetch(&daemon, thumbnail)).0.width(), 320);
+    // A thumbnail made again replaces the one before.
+    daemon
+        .corebox(&["image", "thumbnail", &again, "--wait"])
+        .ok();
+    let info = daemon.corebox(&["info", &again, "--json"]).json();
+    let remade = info["thumbnail"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{info}"));
+    assert_ne!(remade, thumbnail);
+    daemon.corebox(&["info", thumbnail]).fails(exit::NOT_FOUND);
     let listed = daemon.corebox(&["ls", "--json"]).json();
     assert_eq!(
         listed.as_array().map(Vec::len),

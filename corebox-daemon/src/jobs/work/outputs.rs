@@ -114,6 +114,10 @@ pub async fn commit_file(jobs: &Jobs, actor: &Actor, file: NewFile) -> Result<Co
             variant_of,
             thumbnail: None,
         };
+        // One thumbnail per original: a new one replaces the old.
+        if let Some(original) = &row.variant_of {
+            files_store::delete_variants(tx, original)?;
+        }
         files_store::insert_file(tx, &row)?;
         outcome.file_id = Some(row.id);
         outcome.file_name = Some(row.name);
