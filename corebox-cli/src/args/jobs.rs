@@ -33,9 +33,10 @@ pub enum JobsCommand {
     },
     /// Show jobs live until they end (exit status 1 if any failed)
     #[command(after_help = "\
-Without ids, watches the jobs still to run, and any queued meanwhile. On a
-terminal each job is a progress bar; otherwise, and with --json (one JSON
-object per line), each change is printed as it happens.")]
+Without ids, watches the jobs still to run, and any queued meanwhile; on a
+terminal with none to run, it waits for the next one. On a terminal each
+job is a progress bar; otherwise, and with --json (one JSON object per
+line), each change is printed as it happens.")]
     Watch {
         /// The jobs' ids [default: every job still to run]
         ids: Vec<String>,

@@ -284,11 +284,30 @@ async fn watch_shown(
         view.show(&job)?;
         jobs.insert(job.id.clone(), job);
     }
+    let mut version = first.version;
+    // Someone watching on a terminal, with nothing to run yet, waits for
+    // the next job (an upload in another terminal, say); a script gets its
+    // answer at once.
+    let waiting = ids.is_empty()
+        && jobs.is_empty()
+        && app.out.mode() == Mode::Human
+        && std::io::stderr().is_terminal();
+    if waiting {
+        app.out
+            .note("no jobs yet: waiting for the next one (Ctrl-C to stop)");
+        while jobs.is_empty() {
+            let changes = daemon.job_wait(filter.clone(), version, WAIT_SECS).await?;
+            version = changes.version;
+            for job in changes.jobs {
+                view.show(&job)?;
+                jobs.insert(job.id.clone(), job);
+            }
+        }
+    }
     if jobs.is_empty() {
         app.out.note("no jobs to watch: every job has ended");
         return Ok(Vec::new());
     }
-    let mut version = first.version;
     while jobs.values().any(|job| !job.state.is_ended()) {
         let changes = daemon.job_wait(filter.clone(), version, WAIT_SECS).await?;
         version = changes.version;
