@@ -114,10 +114,12 @@ impl Watch {
         }
     }
 
-    /// Every change until the watch ends, and its exit code.
+    /// Every change until the watch ends, and its exit code. The reader
+    /// thread may still hold the last lines when the process has exited:
+    /// the changes are read until it reaches the end of the output.
     fn rest(mut self) -> (Vec<Value>, i32) {
         let status = self.child.wait().expect("watch ends");
-        let rest = self.lines.try_iter().collect();
+        let rest = self.lines.iter().collect();
         (rest, status.code().unwrap_or(-1))
     }
 }
