@@ -332,8 +332,20 @@ impl Daemon {
     /// Waits for the daemon to exit, collecting the rest of its log.
     pub fn wait(&mut self) -> ExitStatus {
         let status = self.child.take().expect("running").wait().expect("wait");
-        // The log thread ends with the process; drain what it read.
-        let _ = self.log();
+        // The log thread may still hold the last lines: read until it ends
+        // with the output (a child process that kept the daemon's stderr
+        // may hold it open, so not forever).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) => {
+                    self.log_text.push_str(&line);
+                    self.log_text.push('\n');
+                }
+                Err(_) => break,
+            }
+        }
         status
     }
 
