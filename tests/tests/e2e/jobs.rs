@@ -438,6 +438,24 @@ fn what_jobs_make_is_held_to_the_upload_limits_and_readers_make_no_thumbnails() 
         daemon.corebox(&["ls", "--json"]).json(),
         serde_json::json!([])
     );
+    // A declared length past the quota is refused before any body comes
+    // (this server never sends one).
+    daemon
+        .corebox(&["admin", "users", "set-quota", "alice", "512"])
+        .ok();
+    let (release, held) = mpsc::channel::<()>();
+    let held = std::sync::Mutex::new(held);
+    let silent = Server::start(move |_, stream| {
+        use std::io::Write;
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 600\r\n\r\n");
+        let _ = held.lock().expect("lock").recv();
+    });
+    let run = daemon.corebox(&["import", &format!("{}/later.bin", silent.base), "--wait"]);
+    assert!(
+        run.fails(exit::FAILURE).contains("would exceed your quota"),
+        "{run:#?}"
+    );
+    let _ = release.send(());
 
     let bob = Home::new();
     daemon.signup(&bob, "bob", "password-b").ok();
