@@ -17,10 +17,12 @@
 //! with is still current. A change to an account (deleted, disabled,
 //! enabled) bumps the epoch of every code at once through
 //! [`Links::owners_changed`]: a disabled owner's links answer nobody, a
-//! deleted owner's are gone. A click limit holds exactly under concurrency: the clicks of a
-//! limited link are counted in memory, in one atomic counter per link that
-//! is never evicted, started from the database once per run; a redirect
-//! takes a click from it only while it is under the limit.
+//! deleted owner's are gone.
+//!
+//! A click limit holds exactly under concurrency: the clicks of a limited
+//! link are counted in memory, in one atomic counter per link that is
+//! never evicted, started from the database once per run; a redirect takes
+//! a click from it only while it is under the limit.
 
 pub mod agent;
 mod recorder;
