@@ -27,10 +27,10 @@ use reqwest::header::{CONTENT_DISPOSITION, HeaderMap};
 use reqwest::{StatusCode, Url, redirect};
 use tokio_util::sync::CancellationToken;
 
-use super::outputs::NewFile;
+use super::outputs::{NewFile, check_file_size, quota_failure};
 use super::{Done, Failure, Progress, commit_file};
 use crate::auth::Actor;
-use crate::files::{FilesError, check_quota};
+use crate::files::check_quota;
 use crate::jobs::Jobs;
 use crate::storage::Output;
 use crate::units::Size;
@@ -367,22 +367,13 @@ pub async fn run(
     // body is read; the stored size is checked again when it is kept.
     if let Some(length) = length {
         let limits = jobs.inner.config.limits;
-        if let Some(max) = limits.max_file_size.filter(|max| length > *max) {
-            let error = FilesError::TooLarge {
-                size: Size(length),
-                max: Size(max),
-            };
-            return Err(Failure::Permanent(error.to_string()));
-        }
+        check_file_size(&limits, length)?;
         let owner = actor.user_id;
         jobs.inner
             .db
             .read(move |conn| check_quota(conn, owner, length, limits.default_quota))
             .await
-            .map_err(|error| match error {
-                FilesError::QuotaExceeded { .. } => Failure::Permanent(error.to_string()),
-                other => Failure::Retry(other.to_string()),
-            })?;
+            .map_err(quota_failure)?;
     }
     let name = file_name(name, response.headers(), response.url());
     let mut output = jobs

@@ -14,7 +14,7 @@ use super::{Commit, Failure};
 use crate::auth::Actor;
 use crate::clock::unix_now;
 use crate::files::store::{self as files_store, FileRow};
-use crate::files::{FilesError, check_quota};
+use crate::files::{FilesError, Limits, check_quota};
 use crate::jobs::{AWAITING_CHECK, Jobs};
 use crate::storage::StoredOutput;
 use crate::storage::store as storage_store;
@@ -33,6 +33,33 @@ pub struct NewFile {
     pub stored: StoredOutput,
 }
 
+/// Refuses a file of `size` bytes past the largest file size.
+///
+/// # Errors
+///
+/// [`Failure::Permanent`] with the numbers.
+pub fn check_file_size(limits: &Limits, size: u64) -> Result<(), Failure> {
+    match limits.max_file_size.filter(|max| size > *max) {
+        Some(max) => Err(Failure::Permanent(
+            FilesError::TooLarge {
+                size: Size(size),
+                max: Size(max),
+            }
+            .to_string(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A refused quota check as a job failure: over quota is final, anything
+/// else (the database) is retried.
+pub fn quota_failure(error: FilesError) -> Failure {
+    match error {
+        FilesError::QuotaExceeded { .. } => Failure::Permanent(error.to_string()),
+        other => Failure::Retry(other.to_string()),
+    }
+}
+
 /// The commit step that records `file` for `actor` (a thumbnail for its
 /// original's owner) and names it in the job's outcome. Refused, as an
 /// upload would be, past the largest file size, into the disk's free-space
@@ -44,13 +71,7 @@ pub struct NewFile {
 pub async fn commit_file(jobs: &Jobs, actor: &Actor, file: NewFile) -> Result<Commit, Failure> {
     let limits = jobs.inner.config.limits;
     let size = file.stored.size;
-    if let Some(max) = limits.max_file_size.filter(|max| size > *max) {
-        let error = FilesError::TooLarge {
-            size: Size(size),
-            max: Size(max),
-        };
-        return Err(Failure::Permanent(error.to_string()));
-    }
+    check_file_size(&limits, size)?;
     // The result is on disk already: what is free must still cover the
     // reserve.
     let available = jobs
@@ -90,12 +111,7 @@ pub async fn commit_file(jobs: &Jobs, actor: &Actor, file: NewFile) -> Result<Co
             (Some(_), Some(original)) => (original.owner_id, original.owner.clone()),
             _ => (actor_id, actor_name),
         };
-        check_quota(tx, owner_id, stored.size, limits.default_quota).map_err(
-            |error| match error {
-                FilesError::QuotaExceeded { .. } => Failure::Permanent(error.to_string()),
-                other => Failure::Retry(other.to_string()),
-            },
-        )?;
+        check_quota(tx, owner_id, stored.size, limits.default_quota).map_err(quota_failure)?;
         let now = unix_now();
         storage_store::ensure_blob(tx, &stored.blob, stored.size, now)?;
         let inherited = from.and_then(|from| from.quarantine);
