@@ -443,19 +443,12 @@ fn what_jobs_make_is_held_to_the_upload_limits_and_readers_make_no_thumbnails() 
     daemon
         .corebox(&["admin", "users", "set-quota", "alice", "512"])
         .ok();
-    let (release, held) = mpsc::channel::<()>();
-    let held = std::sync::Mutex::new(held);
-    let silent = Server::start(move |_, stream| {
-        use std::io::Write;
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 600\r\n\r\n");
-        let _ = held.lock().expect("lock").recv();
-    });
+    let silent = Server::stalling(b"HTTP/1.1 200 OK\r\nContent-Length: 600\r\n\r\n");
     let run = daemon.corebox(&["import", &format!("{}/later.bin", silent.base), "--wait"]);
     assert!(
         run.fails(exit::FAILURE).contains("would exceed your quota"),
         "{run:#?}"
     );
-    let _ = release.send(());
 
     let bob = Home::new();
     daemon.signup(&bob, "bob", "password-b").ok();
@@ -883,13 +876,7 @@ fn a_daemon_killed_mid_import_finishes_it_once_after_restart() {
 #[test]
 fn a_job_the_daemon_dies_under_on_its_last_attempt_is_dead_after_restart() {
     let mut daemon = importing(1);
-    let (release, held) = mpsc::channel::<()>();
-    let held = std::sync::Mutex::new(held);
-    let server = Server::start(move |_, stream| {
-        use std::io::Write;
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome");
-        let _ = held.lock().expect("lock").recv();
-    });
+    let server = Server::stalling(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nsome");
     let url = format!("{}/never.bin", server.base);
     let id = daemon
         .corebox(&["import", &url, "-q"])
@@ -920,7 +907,6 @@ fn a_job_the_daemon_dies_under_on_its_last_attempt_is_dead_after_restart() {
         "{dead}"
     );
     assert_eq!(server.requests(), 1, "not tried again");
-    let _ = release.send(());
 }
 
 #[test]

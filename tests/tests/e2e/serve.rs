@@ -5,14 +5,16 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 /// A server answering on its own threads until dropped with the test.
 pub struct Server {
     /// `http://IP:PORT`.
     pub base: String,
     requests: Arc<AtomicUsize>,
+    /// Dropped with the server, which ends the connections it holds.
+    _release: Option<mpsc::Sender<()>>,
 }
 
 impl Server {
@@ -48,7 +50,26 @@ impl Server {
                 });
             }
         });
-        Server { base, requests }
+        Server {
+            base,
+            requests,
+            _release: None,
+        }
+    }
+
+    /// A server that answers every request with `head` (a status line,
+    /// headers, perhaps part of a body) and then sends nothing more,
+    /// holding the connection open until the server is dropped.
+    pub fn stalling(head: &'static [u8]) -> Server {
+        let (release, held) = mpsc::channel::<()>();
+        let held = Mutex::new(held);
+        let mut server = Server::start(move |_, stream| {
+            let _ = stream.write_all(head);
+            // Returns when the sender is dropped with the server.
+            let _ = held.lock().map(|held| held.recv());
+        });
+        server._release = Some(release);
+        server
     }
 
     /// Requests answered or being answered so far.
