@@ -267,7 +267,8 @@ pub enum TokenCommand {
         #[arg(long, value_name = "LIST", value_parser = parse_scopes)]
         scopes: Option<ScopeList>,
         /// Lifetime, such as 30d or 12h [default: no expiry]
-        #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration,
+              allow_hyphen_values = true)]
         expires: Option<Duration>,
     },
     /// List live tokens (the one in use is marked with *)
@@ -320,7 +321,8 @@ pub enum UsersCommand {
         name: String,
         /// The limit, such as 10GiB, 500MB or 1073741824 (bytes); none or
         /// unlimited removes it
-        #[arg(value_name = "SIZE", value_parser = files::parse_quota, allow_negative_numbers = true)]
+        #[arg(value_name = "SIZE", value_parser = files::parse_quota,
+              allow_negative_numbers = true)]
         size: Quota,
     },
 }
@@ -335,7 +337,8 @@ pub enum InvitesCommand {
               value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
         uses: u32,
         /// Lifetime, such as 7d or 12h [default: no expiry]
-        #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration,
+              allow_hyphen_values = true)]
         expires: Option<Duration>,
     },
 }

@@ -238,6 +238,14 @@ pub struct Config {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommandLine(pub Vec<String>);
 
+/// A list as TOML writes it, or as one string (an environment variable).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListOrText {
+    List(Vec<String>),
+    Text(String),
+}
+
 impl Serialize for CommandLine {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
@@ -246,15 +254,9 @@ impl Serialize for CommandLine {
 
 impl<'de> Deserialize<'de> for CommandLine {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            List(Vec<String>),
-            Text(String),
-        }
-        Ok(CommandLine(match Raw::deserialize(deserializer)? {
-            Raw::List(words) => words,
-            Raw::Text(text) => text.split_whitespace().map(str::to_owned).collect(),
+        Ok(CommandLine(match ListOrText::deserialize(deserializer)? {
+            ListOrText::List(words) => words,
+            ListOrText::Text(text) => text.split_whitespace().map(str::to_owned).collect(),
         }))
     }
 }
@@ -285,15 +287,9 @@ impl Serialize for IpList {
 
 impl<'de> Deserialize<'de> for IpList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            List(Vec<String>),
-            Text(String),
-        }
-        let items = match Raw::deserialize(deserializer)? {
-            Raw::List(items) => items,
-            Raw::Text(text) => text
+        let items = match ListOrText::deserialize(deserializer)? {
+            ListOrText::List(items) => items,
+            ListOrText::Text(text) => text
                 .split(',')
                 .map(str::trim)
                 .filter(|item| !item.is_empty())

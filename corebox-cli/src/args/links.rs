@@ -28,7 +28,8 @@ pub struct ShortenArgs {
     pub expiry: Expiry,
 
     /// How many redirects the link allows [default: no limit]
-    #[arg(long, value_name = "N", value_parser = parse_max_clicks, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = parse_max_clicks,
+          allow_negative_numbers = true)]
     pub max_clicks: Option<u64>,
 
     /// Protect the link with a password, asked for twice on the terminal
@@ -91,7 +92,8 @@ pub enum LinksCommand {
         #[arg(long, conflicts_with_all = ["expires", "expires_at"])]
         never_expires: bool,
         /// A new click limit
-        #[arg(long, value_name = "N", value_parser = parse_max_clicks, allow_negative_numbers = true)]
+        #[arg(long, value_name = "N", value_parser = parse_max_clicks,
+          allow_negative_numbers = true)]
         max_clicks: Option<u64>,
         /// Lift the click limit
         #[arg(long, conflicts_with = "max_clicks")]

@@ -31,7 +31,8 @@ pub struct ShareOptions {
     pub expires: Option<Duration>,
 
     /// How many complete downloads the link allows [default: no limit]
-    #[arg(long, value_name = "N", value_parser = parse_max_downloads, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = parse_max_downloads,
+          allow_negative_numbers = true)]
     pub max_downloads: Option<u64>,
 
     /// Protect the link with a password, asked for twice on the terminal

@@ -81,7 +81,8 @@ impl Server {
 /// Writes a `302 Found` answer pointing at `location`.
 pub fn redirect(stream: &mut TcpStream, location: &str) {
     let head = format!(
-        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
     );
     let _ = stream.write_all(head.as_bytes());
 }

@@ -135,9 +135,9 @@ fn first_words(finished: &Finished) -> Option<String> {
         .map(|line| line.chars().filter(|c| !c.is_control()).take(200).collect())
 }
 
-/// Runs the configured upload check on file `file_id`. Passing clears the
-/// file's quarantine; failing (a non-zero exit, a crash) sets it to the
-/// check's reason, tells the owner through the job's error, and makes the
+/// Runs the configured upload check on file `file_id`. Passing releases
+/// the file and its thumbnail from waiting for it; failing (a non-zero
+/// exit, a crash) holds both for the check's reason, tells the owner through the job's error, and makes the
 /// job dead; a check that cannot start is retried and the file stays held.
 pub async fn upload_hook(
     jobs: &Jobs,
